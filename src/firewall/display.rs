@@ -1,0 +1,1 @@
+//! Display forms of firewall objects, as the seed document\x27s tables print them.

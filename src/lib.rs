@@ -1,0 +1,13 @@
+//! tagwall: Kubernetes NetworkPolicy as Contrail firewall objects, compiled for fast lookup.
+
+pub mod cli;
+pub mod compile;
+pub mod conntrack;
+pub mod firewall;
+pub mod k8s;
+pub mod lookup;
+pub mod model;
+pub mod protocol;
+pub mod reference;
+pub mod translate;
+pub mod tuple;
