@@ -11,6 +11,7 @@
 //! written; [`crate::compile`] makes it fast.
 
 mod display;
+pub mod vnc;
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
