@@ -83,7 +83,12 @@ impl FirewallConfig {
             .iter()
             .map(|g| vec![g.name.clone(), group_prefixes(g)])
             .collect();
-        table(&mut out, "Table 2: Address Groups", &["Name", "Prefix"], &groups);
+        table(
+            &mut out,
+            "Table 2: Address Groups",
+            &["Name", "Prefix"],
+            &groups,
+        );
         let rules: Vec<Vec<String>> = self
             .rules()
             .map(|(_, _, r)| {
@@ -103,7 +108,14 @@ impl FirewallConfig {
         table(
             &mut out,
             "Table 3: Firewall Rules",
-            &["Rule Name", "Action", "Service", "Endpoint1", "Direction", "Endpoint2"],
+            &[
+                "Rule Name",
+                "Action",
+                "Service",
+                "Endpoint1",
+                "Direction",
+                "Endpoint2",
+            ],
             &rules,
         );
         let policies: Vec<Vec<String>> = self
@@ -115,7 +127,12 @@ impl FirewallConfig {
                 vec![p.name.clone(), names.join(", ")]
             })
             .collect();
-        table(&mut out, "Table 4: Firewall Policy", &["Name", "Rules"], &policies);
+        table(
+            &mut out,
+            "Table 4: Firewall Policy",
+            &["Name", "Rules"],
+            &policies,
+        );
         let order: Vec<&str> = self
             .application_policy_set
             .policies

@@ -37,7 +37,11 @@ pub struct VncWarning {
 
 impl std::fmt::Display for VncWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "rule `{}` left out of vnc-json: {}", self.rule, self.message)
+        write!(
+            f,
+            "rule `{}` left out of vnc-json: {}",
+            self.rule, self.message
+        )
     }
 }
 

@@ -84,7 +84,11 @@ pub fn rule(origin: &RuleOrigin<'_>, block: BlockPart, mode: Mode) -> String {
     if origin.direction == Direction::Ingress || mode == Mode::Kubernetes {
         name.push_str(&format!("-{}", origin.rule));
     }
-    name.push_str(&format!("-{}-{}", peer_kind(origin.peer), origin.peer_index));
+    name.push_str(&format!(
+        "-{}-{}",
+        peer_kind(origin.peer),
+        origin.peer_index
+    ));
     match block {
         BlockPart::None => {}
         BlockPart::Cidr(cidr) => name.push_str(&format!("-cidr-{cidr}")),

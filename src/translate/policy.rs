@@ -5,8 +5,7 @@ use std::collections::BTreeSet;
 use ipnet::IpNet;
 
 use crate::firewall::{
-    Action, AddressGroup, Endpoint, FirewallPolicy, FirewallRule, Service, ServicePorts, Tag,
-    TagOp,
+    Action, AddressGroup, Endpoint, FirewallPolicy, FirewallRule, Service, ServicePorts, Tag, TagOp,
 };
 use crate::model::{Direction, IpBlock, NetworkPolicy, Peer, PolicyPort, PortRule, Rule};
 
@@ -67,7 +66,12 @@ impl Objects {
         endpoint
     }
 
-    fn address_group(&mut self, name: String, prefixes: Vec<IpNet>, except: Vec<IpNet>) -> Endpoint {
+    fn address_group(
+        &mut self,
+        name: String,
+        prefixes: Vec<IpNet>,
+        except: Vec<IpNet>,
+    ) -> Endpoint {
         self.address_groups.push(AddressGroup {
             name: name.clone(),
             prefixes,
