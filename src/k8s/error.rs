@@ -13,6 +13,16 @@ pub struct ObjectRef {
     pub name: String,
 }
 
+impl ObjectRef {
+    /// `namespace/name`, or `name` for cluster-scoped kinds.
+    pub fn key(&self) -> String {
+        match &self.namespace {
+            Some(namespace) => format!("{namespace}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
 impl fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = if self.name.is_empty() {
@@ -84,7 +94,10 @@ pub enum LoadError {
         first_file: String,
     },
     /// Two pods share an IP: an IP must identify one pod.
-    #[error("{file}: {object}: {field}: `{ip}` is also the IP of Pod `{other}` in `{other_file}`")]
+    #[error(
+        "{file}: {object}: {field}: `{ip}` is also the IP of Pod `{}` in `{other_file}`",
+        other.key()
+    )]
     DuplicateIp {
         /// The input of the second pod.
         file: String,
@@ -94,8 +107,8 @@ pub enum LoadError {
         field: String,
         /// The shared IP.
         ip: std::net::IpAddr,
-        /// `namespace/name` of the first pod.
-        other: String,
+        /// The first pod.
+        other: Box<ObjectRef>,
         /// The input of the first pod.
         other_file: String,
     },

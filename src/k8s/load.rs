@@ -370,7 +370,8 @@ impl Loader {
     /// Checks the inputs together (no two pods share an IP), adds the namespaces that pods and
     /// policies name without a Namespace object, and returns the cluster.
     pub fn finish(mut self) -> Result<Loaded, LoadError> {
-        let mut owners: BTreeMap<IpAddr, (String, Arc<str>)> = BTreeMap::new();
+        // Each IP's pod (namespace, name) and input.
+        let mut owners: BTreeMap<IpAddr, (String, String, Arc<str>)> = BTreeMap::new();
         let mut pods = Vec::with_capacity(self.pods.len());
         let mut dropped = Vec::new();
         for entry in std::mem::take(&mut self.pods).into_values() {
@@ -383,9 +384,14 @@ impl Loader {
                 .iter()
                 .zip(&kept.ip_fields)
                 .find_map(|(ip, field)| {
-                    owners
-                        .get(ip)
-                        .map(|(other, other_file)| (*ip, field, other, other_file))
+                    owners.get(ip).map(|(namespace, name, other_file)| {
+                        let other = ObjectRef {
+                            kind: "Pod",
+                            namespace: Some(namespace.clone()),
+                            name: name.clone(),
+                        };
+                        (*ip, field, other, other_file)
+                    })
                 });
             if let Some((ip, field, other, other_file)) = clash {
                 let object = ObjectRef {
@@ -399,7 +405,7 @@ impl Loader {
                         object: Box::new(object),
                         field: field.clone(),
                         ip,
-                        other: other.clone(),
+                        other: Box::new(other),
                         other_file: other_file.to_string(),
                     });
                 }
@@ -408,13 +414,21 @@ impl Loader {
                     object: object.to_string(),
                     field: field.clone(),
                     message: format!(
-                        "`{ip}` is also the IP of Pod `{other}` in `{other_file}`; object skipped"
+                        "`{ip}` is also the IP of Pod `{}` in `{other_file}`; object skipped",
+                        other.key()
                     ),
                 });
                 continue;
             }
             for ip in &kept.pod.ips {
-                owners.insert(*ip, (kept.pod.key(), entry.file.clone()));
+                owners.insert(
+                    *ip,
+                    (
+                        kept.pod.namespace.clone(),
+                        kept.pod.name.clone(),
+                        entry.file.clone(),
+                    ),
+                );
             }
             pods.push(kept.pod);
         }
