@@ -64,6 +64,28 @@ enum ModeArg {
     Cn2,
 }
 
+impl From<ModeArg> for crate::translate::Mode {
+    fn from(mode: ModeArg) -> crate::translate::Mode {
+        match mode {
+            ModeArg::Kubernetes => crate::translate::Mode::Kubernetes,
+            ModeArg::Cn2 => crate::translate::Mode::Cn2,
+        }
+    }
+}
+
+/// Loads the input files, printing the loader's warnings to stderr.
+fn load(input: &InputArgs) -> Result<crate::k8s::Loaded, CliError> {
+    let options = crate::k8s::LoadOptions {
+        lenient: input.lenient,
+        ..crate::k8s::LoadOptions::default()
+    };
+    let loaded = crate::k8s::load_files(&input.files, options)?;
+    for warning in &loaded.warnings {
+        eprintln!("tagwall: warning: {warning}");
+    }
+    Ok(loaded)
+}
+
 /// Output format of `matrix` and `check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum OutputKind {
