@@ -195,10 +195,7 @@ fn remembered_denials_count_against_capacity_and_go_before_established_connectio
 
 #[test]
 fn invalid_configs_are_refused_with_a_reason() {
-    let refused = |config: Config| match ConnTable::new(config) {
-        Ok(_) => None,
-        Err(error) => Some(error),
-    };
+    let refused = |config: Config| ConnTable::new(config).err();
     let shards_3 = Config {
         shards: 3,
         ..Config::default()
