@@ -3,3 +3,16 @@
 mod verdict;
 
 pub use verdict::{Side, Verdict};
+
+use crate::tuple::Tuple;
+
+/// A decision structure that answers for first packets, as the connection table asks it.
+///
+/// The generation names the policy the answers come from: a hot swap installs a structure with a
+/// new generation, and the connection table re-decides connections recorded under an older one.
+pub trait Decide {
+    /// The generation of the policy this structure answers for; it changes on every swap.
+    fn generation(&self) -> u64;
+    /// The verdict for `tuple` opened as a new connection.
+    fn decide(&self, tuple: &Tuple) -> Verdict;
+}
