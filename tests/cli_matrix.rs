@@ -209,3 +209,54 @@ fn unavailable_engine_and_bad_input_fail_with_one_line() {
     ]);
     assert!(stderr(&output).contains("engine `linear` is not available yet"));
 }
+
+#[test]
+fn lenient_loading_prints_loader_warnings_and_carries_on() {
+    let text = r#"
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Pod, metadata: {namespace: x, name: a, labels: {app: a}},
+   spec: {containers: [{name: c, image: i}]}, status: {podIP: 10.0.0.1}}
+- {apiVersion: v1, kind: Pod, metadata: {namespace: x, name: b, labels: {app: b}},
+   spec: {containers: [{name: c, image: i}]}, status: {podIP: 10.0.0.2}}
+- apiVersion: networking.k8s.io/v1
+  kind: NetworkPolicy
+  metadata: {namespace: x, name: bad}
+  spec:
+    podSelector: {}
+    ingress:
+    - ports: [{protocol: ICMP}]
+"#;
+    let file = temp_file("invalid-policy.yaml", text);
+    let file = file.to_str().unwrap();
+    let strict = tagwall(&["matrix", "-f", file, "--port", "80"]);
+    assert_eq!(strict.status.code(), Some(2));
+    assert!(
+        stderr(&strict).starts_with("tagwall: error: "),
+        "{}",
+        stderr(&strict)
+    );
+    assert!(stderr(&strict).contains("x/bad"), "{}", stderr(&strict));
+
+    let lenient = tagwall(&[
+        "matrix",
+        "-f",
+        file,
+        "--port",
+        "80",
+        "--lenient",
+        "--output",
+        "json",
+    ]);
+    let err = stderr(&lenient);
+    assert!(lenient.status.success(), "{err}");
+    assert!(err.starts_with("tagwall: warning: "), "{err}");
+    assert!(err.contains("x/bad"), "{err}");
+    // The invalid policy, which would isolate both pods, was skipped.
+    assert_eq!(
+        stdout(&lenient),
+        "{\"pods\": [\"x/a\", \"x/b\"], \"protocol\": \"TCP\", \"port\": 80, \
+         \"allowed\": [[true, true], [true, true]]}\n"
+    );
+}
