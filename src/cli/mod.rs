@@ -2,6 +2,8 @@
 
 mod bench;
 mod check;
+pub mod endpoints;
+mod engines;
 mod generate;
 mod matrix;
 mod translate;
