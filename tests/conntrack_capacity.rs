@@ -5,7 +5,9 @@ mod conntrack_support;
 use std::time::Duration;
 
 use conntrack_support::{PairDecider, tcp, tuple};
-use tagwall::conntrack::{Config, ConfigError, ConnTable, Outcome, Timeouts, Timestamp};
+use tagwall::conntrack::{
+    Config, ConfigError, ConnTable, MAX_SHARDS, Outcome, Timeouts, Timestamp,
+};
 use tagwall::protocol::Protocol;
 use tagwall::tuple::Tuple;
 
@@ -201,6 +203,15 @@ fn invalid_configs_are_refused_with_a_reason() {
         ..Config::default()
     };
     assert_eq!(refused(shards_3), Some(ConfigError::ShardsNotPowerOfTwo(3)));
+    let too_many = Config {
+        shards: MAX_SHARDS * 2,
+        capacity: MAX_SHARDS * 2,
+        ..Config::default()
+    };
+    assert_eq!(
+        refused(too_many),
+        Some(ConfigError::ShardsNotPowerOfTwo(MAX_SHARDS * 2))
+    );
     let too_small = Config {
         capacity: 2,
         shards: 4,

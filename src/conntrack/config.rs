@@ -46,7 +46,8 @@ pub struct Config {
     /// The most entries the table ever holds, split as evenly as possible over the shards
     /// (default 524288, the default size of a vRouter flow table).
     pub capacity: usize,
-    /// The number of independently locked shards, a power of two (default 64).
+    /// The number of independently locked shards, a power of two up to [`MAX_SHARDS`]
+    /// (default 64).
     pub shards: usize,
     /// Idle timeouts per protocol and state.
     pub timeouts: Timeouts,
@@ -69,8 +70,8 @@ impl Default for Config {
 /// Why a [`Config`] cannot build a table.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    /// The shard count is zero or not a power of two.
-    #[error("shard count `{0}` is not a power of two")]
+    /// The shard count is zero, not a power of two, or above [`MAX_SHARDS`].
+    #[error("shard count `{0}` is not a power of two from 1 to 65536")]
     ShardsNotPowerOfTwo(usize),
     /// Fewer entries than shards would leave a shard that can hold nothing.
     #[error("capacity `{capacity}` is below the shard count `{shards}`")]
@@ -93,13 +94,16 @@ pub enum ConfigError {
     ZeroTimeout(&'static str),
 }
 
+/// The most shards a table can have: the shard is chosen by 16 bits of the key's hash.
+pub const MAX_SHARDS: usize = 1 << 16;
+
 /// The most entries one shard can index (slot numbers are `u32`, one value marks "none").
 pub(crate) const SHARD_CAPACITY_LIMIT: usize = (u32::MAX - 1) as usize;
 
 impl Config {
     /// Checks the limits, returning the first that cannot work.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if !self.shards.is_power_of_two() {
+        if !self.shards.is_power_of_two() || self.shards > MAX_SHARDS {
             return Err(ConfigError::ShardsNotPowerOfTwo(self.shards));
         }
         if self.capacity < self.shards {

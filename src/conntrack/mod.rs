@@ -54,7 +54,7 @@ mod shard;
 mod table;
 mod time;
 
-pub use config::{Config, ConfigError, Timeouts};
+pub use config::{Config, ConfigError, MAX_SHARDS, Timeouts};
 pub use counters::Counters;
 pub use table::{ConnTable, Direction, Outcome, PacketVerdict};
 pub use time::Timestamp;

@@ -1,11 +1,12 @@
 //! One shard: a hash index over a slab of entries, with a recency list per state class.
 //!
-//! The slab never holds more than the shard's capacity and never shrinks, so a shard's memory is
+//! The index holds only slot numbers (4 bytes a bucket); keys live once, in the slab, and the
+//! caller's hash is computed once per packet, for both the shard choice and the probe. The slab never holds more than the shard's capacity and never shrinks, so a shard's memory is
 //! bounded by its capacity whatever the traffic. Each class list runs from the most recently seen
 //! entry (head) to the least (tail); with one timeout per class, the tail is also the entry to
 //! expire first, so sweeping and choosing an eviction victim look only at list tails.
 
-use std::collections::HashMap;
+use hashbrown::HashTable;
 
 use super::counters::Counters;
 use super::entry::{CLASS_COUNT, Class, Entry};
@@ -37,7 +38,8 @@ const EMPTY: List = List {
 /// A shard of the connection table. All methods run under the shard's lock.
 #[derive(Debug)]
 pub(crate) struct Shard {
-    index: HashMap<ConnKey, u32, ahash::RandomState>,
+    index: HashTable<u32>,
+    hasher: ahash::RandomState,
     slots: Vec<Slot>,
     free: u32,
     lists: [List; CLASS_COUNT],
@@ -48,10 +50,12 @@ pub(crate) struct Shard {
 }
 
 impl Shard {
-    /// An empty shard holding at most `capacity` entries (at least 1).
-    pub(crate) fn new(capacity: usize) -> Shard {
+    /// An empty shard holding at most `capacity` entries (at least 1), whose keys hash with
+    /// `hasher` (the table's, so the caller's hash of a key is the shard's).
+    pub(crate) fn new(capacity: usize, hasher: ahash::RandomState) -> Shard {
         Shard {
-            index: HashMap::default(),
+            index: HashTable::new(),
+            hasher,
             slots: Vec::new(),
             free: NIL,
             lists: [EMPTY; CLASS_COUNT],
@@ -74,9 +78,11 @@ impl Shard {
         self.index.len()
     }
 
-    /// The slot of `key`'s entry.
-    pub(crate) fn find(&self, key: &ConnKey) -> Option<u32> {
-        self.index.get(key).copied()
+    /// The slot of `key`'s entry; `hash` is `key`'s hash with the shard's hasher.
+    pub(crate) fn find(&self, hash: u64, key: &ConnKey) -> Option<u32> {
+        self.index
+            .find(hash, |&slot| self.slots[slot as usize].entry.key == *key)
+            .copied()
     }
 
     /// The entry in `slot`.
@@ -112,8 +118,10 @@ impl Shard {
     /// Removes the entry in `slot`.
     pub(crate) fn remove(&mut self, slot: u32) {
         self.unlink(slot);
-        let key = self.slots[slot as usize].entry.key;
-        self.index.remove(&key);
+        let hash = self.hasher.hash_one(self.slots[slot as usize].entry.key);
+        if let Ok(found) = self.index.find_entry(hash, |&other| other == slot) {
+            found.remove();
+        }
         self.slots[slot as usize].next = self.free;
         self.free = slot;
     }
@@ -121,7 +129,13 @@ impl Shard {
     /// Adds `entry` (whose key is absent), first sweeping up to `sweep` expired entries and then,
     /// if the shard is full, removing one more: an expired entry if there is one, else the least
     /// recently seen unprotected entry, else the least recently seen protected one.
-    pub(crate) fn insert(&mut self, entry: Entry, timeouts: &[u64; CLASS_COUNT], sweep: usize) {
+    pub(crate) fn insert(
+        &mut self,
+        hash: u64,
+        entry: Entry,
+        timeouts: &[u64; CLASS_COUNT],
+        sweep: usize,
+    ) {
         let now = entry.last_seen;
         self.sweep(now, timeouts, sweep);
         if self.len() >= self.capacity && self.sweep(now, timeouts, 1) == 0 {
@@ -129,7 +143,10 @@ impl Shard {
         }
         let slot = self.allocate(entry);
         self.push_head(slot);
-        self.index.insert(entry.key, slot);
+        let (slots, hasher) = (&self.slots, &self.hasher);
+        self.index.insert_unique(hash, slot, |&other| {
+            hasher.hash_one(slots[other as usize].entry.key)
+        });
         self.counters.inserts += 1;
     }
 
@@ -239,10 +256,10 @@ impl Shard {
         }
     }
 
-    /// Bytes one entry costs at most: its slab slot plus its index bucket (key, slot number and
+    /// Bytes one entry costs at most: its slab slot plus its index bucket (slot number and
     /// control byte) at the index's lowest load factor of 7/16 after a resize.
     pub(crate) fn bytes_per_entry() -> usize {
-        let bucket = size_of::<(ConnKey, u32)>() + 1;
+        let bucket = size_of::<u32>() + 1;
         size_of::<Slot>() + bucket * 16 / 7
     }
 }

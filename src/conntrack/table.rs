@@ -114,12 +114,16 @@ impl ConnTable {
     /// An empty table with `config`'s limits.
     pub fn new(config: Config) -> Result<ConnTable, ConfigError> {
         config.validate()?;
+        let hasher = ahash::RandomState::new();
         let shards = (0..config.shards)
-            .map(|index| PaddedShard(Mutex::new(Shard::new(config.shard_capacity(index)))))
+            .map(|index| {
+                let shard = Shard::new(config.shard_capacity(index), hasher.clone());
+                PaddedShard(Mutex::new(shard))
+            })
             .collect();
         Ok(ConnTable {
             shards,
-            hasher: ahash::RandomState::new(),
+            hasher,
             timeouts: class_timeouts(&config.timeouts),
             remember_denials: config.timeouts.denied.is_some(),
             config,
@@ -141,7 +145,8 @@ impl ConnTable {
         now: Timestamp,
     ) -> PacketVerdict {
         let (key, from) = ConnKey::of(tuple);
-        let mut shard = self.lock(self.shard_of_key(&key));
+        let hash = self.hasher.hash_one(key);
+        let mut shard = self.lock(self.shard_of_hash(hash));
         let packet = Packet {
             tuple,
             from,
@@ -149,7 +154,7 @@ impl ConnTable {
             now: shard.advance_clock(now.as_nanos()),
         };
         shard.counters.packets += 1;
-        if let Some(slot) = self.live_slot(&mut shard, &key, packet.now) {
+        if let Some(slot) = self.live_slot(&mut shard, hash, &key, packet.now) {
             return self.known(&mut shard, slot, decider, &packet);
         }
         shard.counters.misses += 1;
@@ -163,7 +168,7 @@ impl ConnTable {
                 opener: from,
                 class,
             };
-            shard.insert(entry, &self.timeouts, self.config.sweep_per_insert);
+            shard.insert(hash, entry, &self.timeouts, self.config.sweep_per_insert);
         }
         Self::answer(&mut shard, verdict, Direction::Original, Outcome::New)
     }
@@ -173,9 +178,10 @@ impl ConnTable {
     /// a live allowed connection was found.
     pub fn close(&self, tuple: &Tuple, now: Timestamp) -> bool {
         let (key, _) = ConnKey::of(tuple);
-        let mut shard = self.lock(self.shard_of_key(&key));
+        let hash = self.hasher.hash_one(key);
+        let mut shard = self.lock(self.shard_of_hash(hash));
         let now = shard.advance_clock(now.as_nanos());
-        match self.live_slot(&mut shard, &key, now) {
+        match self.live_slot(&mut shard, hash, &key, now) {
             Some(slot) if shard.entry(slot).class.allows() => {
                 shard.touch(slot, Class::Closing, now);
                 shard.counters.closes += 1;
@@ -233,12 +239,14 @@ impl ConnTable {
     /// The shard holding `tuple`'s connection (both directions give the same shard), for tests
     /// and diagnostics that reason about per-shard capacity.
     pub fn shard_of(&self, tuple: &Tuple) -> usize {
-        self.shard_of_key(&ConnKey::of(tuple).0)
+        self.shard_of_hash(self.hasher.hash_one(ConnKey::of(tuple).0))
     }
 
-    fn shard_of_key(&self, key: &ConnKey) -> usize {
-        // The mask keeps the index below the power-of-two shard count.
-        (self.hasher.hash_one(key) as usize) & (self.shards.len() - 1)
+    fn shard_of_hash(&self, hash: u64) -> usize {
+        // Bits 32 to 47: the shard's index takes its bucket from the low bits and its control
+        // tag from the top 7, and keys of one shard must still differ there. The mask keeps the
+        // index below the power-of-two shard count, at most `MAX_SHARDS` (2^16).
+        ((hash >> 32) as usize) & (self.shards.len() - 1)
     }
 
     fn lock(&self, index: usize) -> MutexGuard<'_, Shard> {
@@ -251,8 +259,8 @@ impl ConnTable {
     }
 
     /// The slot of `key`'s entry if it has not expired; an expired one is removed.
-    fn live_slot(&self, shard: &mut Shard, key: &ConnKey, now: u64) -> Option<u32> {
-        let slot = shard.find(key)?;
+    fn live_slot(&self, shard: &mut Shard, hash: u64, key: &ConnKey, now: u64) -> Option<u32> {
+        let slot = shard.find(hash, key)?;
         if shard.expired(slot, now, &self.timeouts) {
             shard.remove(slot);
             shard.counters.expirations += 1;
