@@ -1,1 +1,2 @@
 //! TODO module doc
+pub mod linear;
