@@ -11,6 +11,7 @@
 //! written; [`crate::compile`] makes it fast.
 
 mod display;
+pub mod vnc;
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -76,7 +77,8 @@ pub struct AddressGroup {
 impl AddressGroup {
     /// Whether `ip` is in the group.
     pub fn contains(&self, ip: IpAddr) -> bool {
-        self.prefixes.iter().any(|p| p.contains(&ip)) && !self.except.iter().any(|e| e.contains(&ip))
+        self.prefixes.iter().any(|p| p.contains(&ip))
+            && !self.except.iter().any(|e| e.contains(&ip))
     }
 }
 
@@ -194,9 +196,10 @@ pub struct ApplicationPolicySet {
 /// Everything a translated cluster holds: the firewall objects and the workloads they act on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FirewallConfig {
-    /// Every tag that a workload carries or an endpoint names, sorted.
+    /// The tags the policies name, in order of first appearance (the seed's Table 1); workloads
+    /// carry their own tags.
     pub tags: Vec<Tag>,
-    /// Address groups, sorted by name.
+    /// Address groups in order of first appearance (the seed's Table 2), names unique.
     pub address_groups: Vec<AddressGroup>,
     /// The policy set, in evaluation order.
     pub application_policy_set: ApplicationPolicySet,
@@ -226,9 +229,6 @@ impl FirewallConfig {
 
     /// The address group with this name.
     pub fn address_group(&self, name: &str) -> Option<&AddressGroup> {
-        self.address_groups
-            .binary_search_by(|g| g.name.as_str().cmp(name))
-            .ok()
-            .and_then(|i| self.address_groups.get(i))
+        self.address_groups.iter().find(|g| g.name == name)
     }
 }

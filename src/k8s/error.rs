@@ -1,0 +1,166 @@
+//! What can go wrong while loading, and the warnings a successful load carries.
+
+use std::fmt;
+
+/// Which object an error or warning is about: `NetworkPolicy default/test`, `Namespace prod`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectRef {
+    /// The object's `kind` (`object` when it has none).
+    pub kind: &'static str,
+    /// `metadata.namespace` after defaulting; `None` for cluster-scoped kinds (Namespace).
+    pub namespace: Option<String>,
+    /// `metadata.name`, empty when the object has none.
+    pub name: String,
+}
+
+impl ObjectRef {
+    /// `namespace/name`, or `name` for cluster-scoped kinds.
+    pub fn key(&self) -> String {
+        match &self.namespace {
+            Some(namespace) => format!("{namespace}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = if self.name.is_empty() {
+            "<unnamed>"
+        } else {
+            &self.name
+        };
+        match &self.namespace {
+            Some(namespace) => write!(f, "{} {namespace}/{name}", self.kind),
+            None => write!(f, "{} {name}", self.kind),
+        }
+    }
+}
+
+/// Where a parser error happened, when the parser says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column.
+    pub column: u64,
+}
+
+/// A failed load. Every variant names the input (`file`) it came from; object errors also name
+/// the object and the field path, as the API server does:
+/// `policy.yaml: NetworkPolicy default/test: spec.ingress[0].ports[0].port: ...`.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("{file}: cannot read: {error}")]
+    Read {
+        /// The file.
+        file: String,
+        /// Why.
+        #[source]
+        error: std::io::Error,
+    },
+    /// A document is not well-formed YAML or JSON, or does not have the shape of a Kubernetes
+    /// object (e.g. a list where a mapping belongs).
+    #[error("{file}: {}{message}", Located(.position))]
+    Parse {
+        /// The input.
+        file: String,
+        /// Line and column, when the parser gives them.
+        position: Option<Position>,
+        /// The parser's message.
+        message: String,
+    },
+    /// An object the API server would reject.
+    #[error("{file}: {object}: {field}: {message}")]
+    Invalid {
+        /// The input.
+        file: String,
+        /// The object.
+        object: Box<ObjectRef>,
+        /// The field path, e.g. `spec.ingress[0].from[1].ipBlock.cidr`.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Two objects of one kind with one namespace and name, in one input or across inputs.
+    #[error("{file}: {object}: metadata.name: already defined in `{first_file}`")]
+    Duplicate {
+        /// The input of the second definition.
+        file: String,
+        /// The object.
+        object: Box<ObjectRef>,
+        /// The input of the first definition.
+        first_file: String,
+    },
+    /// Two pods share an IP: an IP must identify one pod.
+    #[error(
+        "{file}: {object}: {field}: `{ip}` is also the IP of Pod `{}` in `{other_file}`",
+        other.key()
+    )]
+    DuplicateIp {
+        /// The input of the second pod.
+        file: String,
+        /// The second pod.
+        object: Box<ObjectRef>,
+        /// The field of the second pod that holds the IP.
+        field: String,
+        /// The shared IP.
+        ip: std::net::IpAddr,
+        /// The first pod.
+        other: Box<ObjectRef>,
+        /// The input of the first pod.
+        other_file: String,
+    },
+    /// The input exceeds one of the [`Limits`](super::Limits).
+    #[error("{file}: {what} exceeds the limit {limit} ({value})")]
+    Limit {
+        /// The input.
+        file: String,
+        /// The [`Limits`](super::Limits) field exceeded.
+        limit: &'static str,
+        /// The limit's value.
+        value: usize,
+        /// What exceeded it.
+        what: String,
+    },
+}
+
+/// Renders an optional position as `line L column C: `.
+struct Located<'a>(&'a Option<Position>);
+
+impl fmt::Display for Located<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(p) => write!(f, "line {} column {}: ", p.line, p.column),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Something a load accepted but changed or left out: a CIDR with host bits, a pod on the
+/// host network, an invalid object skipped in lenient mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// The input.
+    pub source: String,
+    /// The object, e.g. `Pod default/web` (empty when the warning is about no one object).
+    pub object: String,
+    /// The field path (empty when the warning is about the whole object).
+    pub field: String,
+    /// What was accepted, changed or left out.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.source)?;
+        if !self.object.is_empty() {
+            write!(f, "{}: ", self.object)?;
+        }
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        f.write_str(&self.message)
+    }
+}

@@ -1,0 +1,498 @@
+//! The [`Loader`]: inputs in, one validated [`Cluster`] out.
+
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+use std::io::Read;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::error::{LoadError, ObjectRef, Warning};
+use super::limits::Limits;
+use super::parse::parse;
+use super::raw::{Body, Item, Known, RawObject};
+use super::validate::{self, Invalid, Note, PodOutcome, Walk};
+use crate::model::{Cluster, NAMESPACE_NAME_LABEL, Namespace, NetworkPolicy, Pod};
+
+/// How to load.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Resource limits.
+    pub limits: Limits,
+    /// Skip each invalid object with one [`Warning`] and keep the rest, instead of failing on
+    /// the first (the default). Parse errors and exceeded limits fail in both modes.
+    pub lenient: bool,
+}
+
+/// The result of a load: the cluster, what was changed or left out, and what was not read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loaded {
+    /// The validated, defaulted cluster.
+    pub cluster: Cluster,
+    /// Everything accepted with a change or left out, in input order.
+    pub warnings: Vec<Warning>,
+    /// Objects of kinds network policy does not read (Service, Deployment...), counted by kind.
+    /// A known kind of another API version counts as `Kind (apiVersion)`.
+    pub skipped_kinds: BTreeMap<String, usize>,
+}
+
+/// An object and the input it came from.
+#[derive(Debug)]
+struct Sourced<T> {
+    file: Arc<str>,
+    value: T,
+}
+
+/// A pod kept for the cluster, and where each IP came from.
+#[derive(Debug)]
+struct KeptPod {
+    pod: Pod,
+    ip_fields: Vec<String>,
+}
+
+/// Reads inputs one by one, then checks them together.
+///
+/// ```
+/// use tagwall::k8s::{LoadOptions, Loader};
+///
+/// let mut loader = Loader::new(LoadOptions::default());
+/// loader.add_bytes("pods.yaml", b"kind: Pod\napiVersion: v1\nmetadata: {name: web}\n")?;
+/// loader.add_bytes("ns.json", br#"{"kind": "Namespace", "metadata": {"name": "prod"}}"#)?;
+/// let loaded = loader.finish()?;
+/// assert_eq!(loaded.cluster.pods.len(), 1);
+/// assert_eq!(loaded.cluster.namespaces.len(), 2); // `default` is implied by the pod
+/// # Ok::<(), tagwall::k8s::LoadError>(())
+/// ```
+#[derive(Debug)]
+pub struct Loader {
+    options: LoadOptions,
+    objects: usize,
+    namespaces: BTreeMap<String, Sourced<Namespace>>,
+    /// Every pod read, by `(namespace, name)`; `None` for pods left out (host network,
+    /// finished), which still count for duplicate names.
+    pods: BTreeMap<(String, String), Sourced<Option<KeptPod>>>,
+    policies: BTreeMap<(String, String), Sourced<NetworkPolicy>>,
+    warnings: Vec<Warning>,
+    skipped_kinds: BTreeMap<String, usize>,
+}
+
+impl Loader {
+    /// A loader with nothing read yet.
+    pub fn new(options: LoadOptions) -> Loader {
+        Loader {
+            options,
+            objects: 0,
+            namespaces: BTreeMap::new(),
+            pods: BTreeMap::new(),
+            policies: BTreeMap::new(),
+            warnings: Vec::new(),
+            skipped_kinds: BTreeMap::new(),
+        }
+    }
+
+    /// Reads a file and adds its objects, named by the path in messages.
+    pub fn add_file(&mut self, path: &Path) -> Result<(), LoadError> {
+        let file = path.display().to_string();
+        let limit = self.options.limits.max_input_bytes;
+        let read_error = |error| LoadError::Read {
+            file: file.clone(),
+            error,
+        };
+        let handle = std::fs::File::open(path).map_err(read_error)?;
+        let mut bytes = Vec::new();
+        // Read one byte past the limit, so an oversized file is known without reading it all.
+        handle
+            .take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(read_error)?;
+        self.add_bytes(&file, &bytes)
+    }
+
+    /// Parses `bytes` (YAML or JSON, any number of documents) and adds their objects; `source`
+    /// names the input in messages.
+    pub fn add_bytes(&mut self, source: &str, bytes: &[u8]) -> Result<(), LoadError> {
+        let documents = parse(source, bytes, &self.options.limits)?;
+        let file: Arc<str> = Arc::from(source);
+        for document in documents {
+            for item in document.0 {
+                self.add_item(&file, item)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn add_item(&mut self, file: &Arc<str>, item: Item) -> Result<(), LoadError> {
+        match item {
+            Item::Object(object) => self.add_object(file, *object),
+            Item::NotObject => Err(LoadError::Parse {
+                file: file.to_string(),
+                position: None,
+                message: "a list holds an entry that is not an object".to_string(),
+            }),
+        }
+    }
+
+    fn add_object(&mut self, file: &Arc<str>, mut object: RawObject) -> Result<(), LoadError> {
+        let kind = object.kind.clone().unwrap_or_default();
+        // `List` is what kubectl prints; the API server's own lists are `PodList` and so on.
+        if kind.ends_with("List")
+            && let Some(items) = object.items.take()
+        {
+            for item in items {
+                self.add_item(file, item)?;
+            }
+            return Ok(());
+        }
+        self.objects += 1;
+        if self.objects > self.options.limits.max_objects {
+            return Err(LoadError::Limit {
+                file: file.to_string(),
+                limit: "max_objects",
+                value: self.options.limits.max_objects,
+                what: "number of objects".to_string(),
+            });
+        }
+        let label_bytes: usize = object
+            .metadata
+            .labels
+            .iter()
+            .flatten()
+            .map(|(k, v)| k.len() + v.len())
+            .sum();
+        if label_bytes > self.options.limits.max_label_bytes {
+            return Err(LoadError::Limit {
+                file: file.to_string(),
+                limit: "max_label_bytes",
+                value: self.options.limits.max_label_bytes,
+                what: format!("labels of {label_bytes} bytes"),
+            });
+        }
+        if kind.is_empty() {
+            let object_ref = ObjectRef {
+                kind: "object",
+                namespace: object.metadata.namespace.clone(),
+                name: object.metadata.name.clone().unwrap_or_default(),
+            };
+            let invalid = Invalid {
+                field: "kind".to_string(),
+                message: "required".to_string(),
+            };
+            return self.reject(file, object_ref, invalid);
+        }
+        match Known::of(&kind, object.api_version.as_deref()) {
+            Some(Known::Namespace) => self.add_namespace(file, object),
+            Some(Known::Pod) => self.add_pod(file, object),
+            Some(Known::NetworkPolicy) => self.add_policy(file, object),
+            None => {
+                let key = match (Known::of(&kind, None), &object.api_version) {
+                    (Some(_), Some(version)) => format!("{kind} ({version})"),
+                    _ => kind,
+                };
+                *self.skipped_kinds.entry(key).or_default() += 1;
+                Ok(())
+            }
+        }
+    }
+
+    fn add_namespace(&mut self, file: &Arc<str>, object: RawObject) -> Result<(), LoadError> {
+        let object_ref = ObjectRef {
+            kind: "Namespace",
+            namespace: None,
+            name: object.metadata.name.clone().unwrap_or_default(),
+        };
+        let mut walk = Walk::default();
+        let namespace = match validate::namespace(&object.metadata, &mut walk) {
+            Ok(namespace) => namespace,
+            Err(invalid) => return self.reject(file, object_ref, invalid),
+        };
+        match self.namespaces.entry(namespace.name.clone()) {
+            Entry::Occupied(first) => {
+                let first_file = first.get().file.to_string();
+                self.duplicate(file, object_ref, first_file)
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(Sourced {
+                    file: file.clone(),
+                    value: namespace,
+                });
+                self.note_all(file, &object_ref, walk.notes);
+                Ok(())
+            }
+        }
+    }
+
+    fn add_pod(&mut self, file: &Arc<str>, object: RawObject) -> Result<(), LoadError> {
+        let mut walk = Walk::default();
+        let namespace = validate::object_namespace(&object.metadata, &mut walk);
+        let object_ref = ObjectRef {
+            kind: "Pod",
+            namespace: Some(match &namespace {
+                Ok(namespace) => namespace.to_string(),
+                Err(_) => object.metadata.namespace.clone().unwrap_or_default(),
+            }),
+            name: object.metadata.name.clone().unwrap_or_default(),
+        };
+        let Body::Pod { spec, status } = &object.body else {
+            return Ok(());
+        };
+        let outcome = namespace.and_then(|namespace| {
+            validate::pod(namespace, &object.metadata, spec, status, &mut walk)
+        });
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(invalid) => return self.reject(file, object_ref, invalid),
+        };
+        let key = (
+            object_ref.namespace.clone().unwrap_or_default(),
+            object_ref.name.clone(),
+        );
+        if let Some(first) = self.pods.get(&key) {
+            let first_file = first.file.to_string();
+            return self.duplicate(file, object_ref, first_file);
+        }
+        let value = match outcome {
+            PodOutcome::Keep { pod, ip_fields } => Some(KeptPod { pod, ip_fields }),
+            PodOutcome::Skip(note) => {
+                walk.notes.push(note);
+                None
+            }
+        };
+        self.pods.insert(
+            key,
+            Sourced {
+                file: file.clone(),
+                value,
+            },
+        );
+        self.note_all(file, &object_ref, walk.notes);
+        Ok(())
+    }
+
+    fn add_policy(&mut self, file: &Arc<str>, object: RawObject) -> Result<(), LoadError> {
+        let mut walk = Walk::default();
+        let namespace = validate::object_namespace(&object.metadata, &mut walk);
+        let object_ref = ObjectRef {
+            kind: "NetworkPolicy",
+            namespace: Some(match &namespace {
+                Ok(namespace) => namespace.to_string(),
+                Err(_) => object.metadata.namespace.clone().unwrap_or_default(),
+            }),
+            name: object.metadata.name.clone().unwrap_or_default(),
+        };
+        let Body::NetworkPolicy { spec } = &object.body else {
+            return Ok(());
+        };
+        let policy = namespace.and_then(|namespace| {
+            validate::network_policy(namespace, &object.metadata, spec, &mut walk)
+        });
+        let policy = match policy {
+            Ok(policy) => policy,
+            Err(invalid) => return self.reject(file, object_ref, invalid),
+        };
+        match self
+            .policies
+            .entry((policy.namespace.clone(), policy.name.clone()))
+        {
+            Entry::Occupied(first) => {
+                let first_file = first.get().file.to_string();
+                self.duplicate(file, object_ref, first_file)
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(Sourced {
+                    file: file.clone(),
+                    value: policy,
+                });
+                self.note_all(file, &object_ref, walk.notes);
+                Ok(())
+            }
+        }
+    }
+
+    /// An invalid object: an error, or in lenient mode a warning and the object left out.
+    fn reject(
+        &mut self,
+        file: &Arc<str>,
+        object: ObjectRef,
+        invalid: Invalid,
+    ) -> Result<(), LoadError> {
+        if !self.options.lenient {
+            return Err(LoadError::Invalid {
+                file: file.to_string(),
+                object: Box::new(object),
+                field: invalid.field,
+                message: invalid.message,
+            });
+        }
+        self.warnings.push(Warning {
+            source: file.to_string(),
+            object: object.to_string(),
+            field: invalid.field,
+            message: format!("{}; object skipped", invalid.message),
+        });
+        Ok(())
+    }
+
+    /// A second object of one kind, namespace and name: an error, or in lenient mode a warning
+    /// and the first one kept.
+    fn duplicate(
+        &mut self,
+        file: &Arc<str>,
+        object: ObjectRef,
+        first_file: String,
+    ) -> Result<(), LoadError> {
+        if !self.options.lenient {
+            return Err(LoadError::Duplicate {
+                file: file.to_string(),
+                object: Box::new(object),
+                first_file,
+            });
+        }
+        self.warnings.push(Warning {
+            source: file.to_string(),
+            object: object.to_string(),
+            field: "metadata.name".to_string(),
+            message: format!("already defined in `{first_file}`; object skipped"),
+        });
+        Ok(())
+    }
+
+    fn note_all(&mut self, file: &Arc<str>, object: &ObjectRef, notes: Vec<Note>) {
+        for note in notes {
+            self.warnings.push(Warning {
+                source: file.to_string(),
+                object: object.to_string(),
+                field: note.field,
+                message: note.message,
+            });
+        }
+    }
+
+    /// Checks the inputs together (no two pods share an IP), adds the namespaces that pods and
+    /// policies name without a Namespace object, and returns the cluster.
+    pub fn finish(mut self) -> Result<Loaded, LoadError> {
+        // Each IP's pod (namespace, name) and input.
+        let mut owners: BTreeMap<IpAddr, (String, String, Arc<str>)> = BTreeMap::new();
+        let mut pods = Vec::with_capacity(self.pods.len());
+        let mut dropped = Vec::new();
+        for entry in std::mem::take(&mut self.pods).into_values() {
+            let Some(kept) = entry.value else {
+                continue;
+            };
+            let clash = kept
+                .pod
+                .ips
+                .iter()
+                .zip(&kept.ip_fields)
+                .find_map(|(ip, field)| {
+                    owners.get(ip).map(|(namespace, name, other_file)| {
+                        let other = ObjectRef {
+                            kind: "Pod",
+                            namespace: Some(namespace.clone()),
+                            name: name.clone(),
+                        };
+                        (*ip, field, other, other_file)
+                    })
+                });
+            if let Some((ip, field, other, other_file)) = clash {
+                let object = ObjectRef {
+                    kind: "Pod",
+                    namespace: Some(kept.pod.namespace.clone()),
+                    name: kept.pod.name.clone(),
+                };
+                if !self.options.lenient {
+                    return Err(LoadError::DuplicateIp {
+                        file: entry.file.to_string(),
+                        object: Box::new(object),
+                        field: field.clone(),
+                        ip,
+                        other: Box::new(other),
+                        other_file: other_file.to_string(),
+                    });
+                }
+                dropped.push(Warning {
+                    source: entry.file.to_string(),
+                    object: object.to_string(),
+                    field: field.clone(),
+                    message: format!(
+                        "`{ip}` is also the IP of Pod `{}` in `{other_file}`; object skipped",
+                        other.key()
+                    ),
+                });
+                continue;
+            }
+            for ip in &kept.pod.ips {
+                owners.insert(
+                    *ip,
+                    (
+                        kept.pod.namespace.clone(),
+                        kept.pod.name.clone(),
+                        entry.file.clone(),
+                    ),
+                );
+            }
+            pods.push(kept.pod);
+        }
+        self.warnings.extend(dropped);
+        let policies: Vec<NetworkPolicy> = std::mem::take(&mut self.policies)
+            .into_values()
+            .map(|entry| entry.value)
+            .collect();
+        let mut namespaces: BTreeMap<String, Namespace> = std::mem::take(&mut self.namespaces)
+            .into_iter()
+            .map(|(name, entry)| (name, entry.value))
+            .collect();
+        let implied = pods
+            .iter()
+            .map(|p| &p.namespace)
+            .chain(policies.iter().map(|p| &p.namespace));
+        for name in implied {
+            if !namespaces.contains_key(name) {
+                let labels = [(NAMESPACE_NAME_LABEL.to_string(), name.clone())].into();
+                namespaces.insert(
+                    name.clone(),
+                    Namespace {
+                        name: name.clone(),
+                        labels,
+                    },
+                );
+            }
+        }
+        Ok(Loaded {
+            cluster: Cluster {
+                namespaces,
+                pods,
+                policies,
+            },
+            warnings: self.warnings,
+            skipped_kinds: self.skipped_kinds,
+        })
+    }
+}
+
+/// Loads one input with the default options (strict, default limits).
+///
+/// ```
+/// let loaded = tagwall::k8s::load_str("inline", "
+/// apiVersion: networking.k8s.io/v1
+/// kind: NetworkPolicy
+/// metadata: {name: deny-all, namespace: prod}
+/// spec: {podSelector: {}}
+/// ")?;
+/// let policy = &loaded.cluster.policies[0];
+/// assert!(policy.policy_types.ingress && !policy.policy_types.egress);
+/// # Ok::<(), tagwall::k8s::LoadError>(())
+/// ```
+pub fn load_str(source: &str, text: &str) -> Result<Loaded, LoadError> {
+    let mut loader = Loader::new(LoadOptions::default());
+    loader.add_bytes(source, text.as_bytes())?;
+    loader.finish()
+}
+
+/// Loads files in order and checks them together.
+pub fn load_files(paths: &[PathBuf], options: LoadOptions) -> Result<Loaded, LoadError> {
+    let mut loader = Loader::new(options);
+    for path in paths {
+        loader.add_file(path)?;
+    }
+    loader.finish()
+}

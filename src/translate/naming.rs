@@ -1,0 +1,138 @@
+//! CN2's names for the objects a NetworkPolicy becomes.
+//!
+//! Rules: `<ns>-<direction>-<np>-<i>-<peer kind>-<j>[-cidr-<cidr>|-<except>]-<k>`, with `i` the
+//! ingress/egress rule index, `j` the peer index and `k` the port index (the seed's Table 3). CN2
+//! leaves `i` out of egress names; [`Mode::Cn2`] copies that. Where the seed is silent we chose:
+//! a rule without peers is peer kind `any` (index 0), a rule without ports is port index 0, a
+//! peer with both selectors is kind `namespaceSelector`.
+
+use ipnet::IpNet;
+
+use super::Mode;
+use crate::model::{Direction, NetworkPolicy, Peer};
+
+/// The Application Policy Set every translated policy belongs to.
+pub const APPLICATION_POLICY_SET: &str = "k8s";
+/// The firewall policy of per-NetworkPolicy deny rules (isolation).
+pub const DENY_ALL_POLICY: &str = "k8s-denyall";
+/// The firewall policy that passes what nothing else decided (pods no policy isolates).
+pub const ALLOW_ALL_POLICY: &str = "k8s-allowall";
+
+/// `<namespace>-<name>`: the firewall policy of a NetworkPolicy.
+pub fn firewall_policy(np: &NetworkPolicy) -> String {
+    format!("{}-{}", np.namespace, np.name)
+}
+
+fn direction_word(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Ingress => "ingress",
+        Direction::Egress => "egress",
+    }
+}
+
+/// What kind of peer a rule is for, as its name says it.
+pub fn peer_kind(peer: Option<&Peer>) -> &'static str {
+    match peer {
+        None => "any",
+        Some(Peer::IpBlock(_)) => "ipBlock",
+        Some(Peer::Pods {
+            namespace_selector: Some(_),
+            ..
+        }) => "namespaceSelector",
+        Some(Peer::Pods { .. }) => "podSelector",
+    }
+}
+
+/// Where in a NetworkPolicy a firewall rule comes from.
+#[derive(Clone, Copy, Debug)]
+pub struct RuleOrigin<'a> {
+    /// The NetworkPolicy.
+    pub policy: &'a NetworkPolicy,
+    /// Ingress or egress.
+    pub direction: Direction,
+    /// Index of the rule in `spec.ingress`/`spec.egress`.
+    pub rule: usize,
+    /// Index of the peer in `from`/`to` (0 when there are none).
+    pub peer_index: usize,
+    /// The peer (`None`: the rule has no peers).
+    pub peer: Option<&'a Peer>,
+    /// Index of the port entry (0 when there are none).
+    pub port: usize,
+}
+
+/// What an ipBlock rule's name carries after the peer index.
+#[derive(Clone, Copy, Debug)]
+pub enum BlockPart {
+    /// Not an ipBlock rule.
+    None,
+    /// The pass rule for the block: `-cidr-<cidr>`.
+    Cidr(IpNet),
+    /// CN2's deny rule for an except: `-<except>`.
+    Except(IpNet),
+}
+
+/// The rule's name.
+pub fn rule(origin: &RuleOrigin<'_>, block: BlockPart, mode: Mode) -> String {
+    let np = origin.policy;
+    let mut name = format!(
+        "{}-{}-{}",
+        np.namespace,
+        direction_word(origin.direction),
+        np.name
+    );
+    // CN2 drops the rule index from egress names (Table 3); two egress rules can then collide.
+    if origin.direction == Direction::Ingress || mode == Mode::Kubernetes {
+        name.push_str(&format!("-{}", origin.rule));
+    }
+    name.push_str(&format!(
+        "-{}-{}",
+        peer_kind(origin.peer),
+        origin.peer_index
+    ));
+    match block {
+        BlockPart::None => {}
+        BlockPart::Cidr(cidr) => name.push_str(&format!("-cidr-{cidr}")),
+        BlockPart::Except(hole) => name.push_str(&format!("-{hole}")),
+    }
+    name.push_str(&format!("-{}", origin.port));
+    name
+}
+
+/// The address group of an ipBlock's CIDR (`<np>`, `<np>-egress`; Table 2). Further ipBlocks
+/// of the same policy and direction get `-<i>-<j>` so names stay unique.
+pub fn block_group(origin: &RuleOrigin<'_>, first: bool) -> String {
+    let base = match origin.direction {
+        Direction::Ingress => origin.policy.name.clone(),
+        Direction::Egress => format!("{}-egress", origin.policy.name),
+    };
+    if first {
+        base
+    } else {
+        format!("{base}-{}-{}", origin.rule, origin.peer_index)
+    }
+}
+
+/// The address group of CN2's deny rule for one except (`<block group>-except`, then
+/// `-except-<m>` for the m-th hole of the same block).
+pub fn except_group(block_group: &str, hole_index: usize) -> String {
+    if hole_index == 0 {
+        format!("{block_group}-except")
+    } else {
+        format!("{block_group}-except-{hole_index}")
+    }
+}
+
+/// The deny rule that isolates a NetworkPolicy's pods for a direction.
+pub fn deny_all_rule(np: &NetworkPolicy, direction: Direction) -> String {
+    format!(
+        "{}-{}-denyall-{}",
+        np.namespace,
+        np.name,
+        direction_word(direction)
+    )
+}
+
+/// The pass rule of the allow-all policy for a direction.
+pub fn allow_all_rule(direction: Direction) -> String {
+    format!("allowall-{}", direction_word(direction))
+}
