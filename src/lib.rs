@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod compile;
 pub mod conntrack;
+pub mod engine;
 pub mod firewall;
 pub mod k8s;
 pub mod lookup;

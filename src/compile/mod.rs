@@ -1,1 +1,56 @@
-//! TODO module doc
+//! The compiler: [`FirewallConfig`](crate::firewall::FirewallConfig) -> [`Decision`], the
+//! immutable structure an agent consults for every new connection.
+//!
+//! [`Decision::lookup`] answers exactly what [`crate::reference::linear::evaluate`] answers,
+//! with the same deciding rules, but without scanning the rules:
+//!
+//! - **Identities** (module `identity`): workloads with the same relevant tags (those some endpoint
+//!   mentions, as bits: module `tags`) and mentioned named ports share one identity, and its
+//!   per-direction tables.
+//! - **Port tables** (module `ports`): per identity and direction, only the rules whose endpoint_1
+//!   can select it, split by protocol and into disjoint port intervals, each with its ordered
+//!   candidate list (equal lists shared). A lookup walks one list and tests endpoint_2 of each
+//!   candidate against the peer until the first hit.
+//! - **Address classes** (module `groups`): address groups in longest-prefix tries whose match gives
+//!   the set of groups an address is in; workload addresses have theirs precomputed.
+//! - **Inventory** (module `inventory`): workload address -> workload, identity and class.
+//!
+//! Policies and inventory are apart, so [`Decision::with_workloads`] follows pod churn without
+//! recompiling the policies.
+//!
+//! ```
+//! use tagwall::compile::{Builder, Config};
+//! use tagwall::firewall::{ApplicationPolicySet, FirewallConfig};
+//!
+//! let config = FirewallConfig {
+//!     tags: vec![],
+//!     address_groups: vec![],
+//!     application_policy_set: ApplicationPolicySet { name: "k8s".into(), policies: vec![] },
+//!     workloads: vec![],
+//! };
+//! let decision = Builder::new(Config::default()).build(&config)?;
+//! assert_eq!(decision.rule_count(), 0);
+//! # Ok::<(), tagwall::compile::CompileError>(())
+//! ```
+
+mod builder;
+mod config;
+mod decision;
+mod groups;
+mod identity;
+mod ids;
+mod inventory;
+mod policy;
+mod ports;
+mod selector;
+mod tags;
+
+pub use builder::Builder;
+pub use config::{CompileError, Config, Limit};
+pub use decision::Decision;
+pub use ids::{ClassId, GroupId, IdentityId, PortNameId, SelectorId, TagBit, WorkloadId};
+
+/// Crate-internal access for the lookup fast path.
+pub(crate) mod internals {
+    pub(crate) use super::inventory::Owner;
+}

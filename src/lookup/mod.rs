@@ -1,9 +1,14 @@
 //! The lookup fast path: [`Verdict`]s for connection tuples.
+//!
+//! [`crate::compile::Decision::lookup`] and [`crate::compile::Decision::lookup_batch`] live
+//! here; [`Decide`] is what layers above (the connection table, the engine) call.
 
+mod compiled;
 mod verdict;
 
 pub use verdict::{Side, Verdict};
 
+use crate::compile::Decision;
 use crate::tuple::Tuple;
 
 /// A decision structure that answers for first packets, as the connection table asks it.
@@ -15,4 +20,14 @@ pub trait Decide {
     fn generation(&self) -> u64;
     /// The verdict for `tuple` opened as a new connection.
     fn decide(&self, tuple: &Tuple) -> Verdict;
+}
+
+impl Decide for Decision {
+    fn generation(&self) -> u64 {
+        Decision::generation(self)
+    }
+
+    fn decide(&self, tuple: &Tuple) -> Verdict {
+        self.lookup(tuple)
+    }
 }

@@ -26,3 +26,4 @@
 //! ```
 
 pub mod kubernetes;
+pub mod linear;

@@ -1,0 +1,381 @@
+//! The policy part of a [`super::Decision`]: everything compiled from the rules and address
+//! groups, independent of the workload inventory, and shared (behind `Arc`) by every
+//! `Decision` derived from the same firewall configuration.
+
+use std::sync::Arc;
+
+use ahash::AHashMap;
+
+use super::config::{CompileError, Config, Limit};
+use super::groups::AddressClasses;
+use super::identity::{Identity, IdentityKey, NamedPortEntry};
+use super::ids::{PortNameId, SelectorId, index_u32};
+use super::ports::{Candidate, Coverage, ListInterner, PortTable};
+use super::selector::Selector;
+use super::tags::TagSpace;
+use crate::firewall::{Action, FirewallConfig, RuleId, ServicePorts, Workload};
+use crate::model::Direction;
+use crate::protocol::{PortRange, Protocol};
+
+/// The ported protocols, in [`PortTable`] order.
+const PORTED: [Protocol; 3] = [Protocol::Tcp, Protocol::Udp, Protocol::Sctp];
+
+/// A rule's service, with port names interned.
+#[derive(Clone, Copy, Debug)]
+enum CompiledService {
+    /// Any protocol, any port.
+    Everything,
+    /// One protocol, any port.
+    Protocol(Protocol),
+    /// Ported protocols (one, or all three), a range of ports.
+    Range(Option<Protocol>, PortRange),
+    /// Ported protocols (one, or all three), the port the destination gives this name.
+    Named(Option<Protocol>, PortNameId),
+}
+
+/// A rule, compiled.
+#[derive(Debug)]
+struct CompiledRule {
+    id: RuleId,
+    direction: Direction,
+    action: Action,
+    /// endpoint_1: which identities the rule is about.
+    local: Selector,
+    /// endpoint_2.
+    peer: SelectorId,
+    service: CompiledService,
+}
+
+/// Rules, selectors, tags and address classes: the compiled policies.
+pub(crate) struct Policies {
+    pub(crate) tags: TagSpace,
+    port_names: AHashMap<String, PortNameId>,
+    rules: Box<[CompiledRule]>,
+    /// endpoint_2 selectors, deduplicated.
+    pub(crate) selectors: Box<[Selector]>,
+    pub(crate) groups: AddressClasses,
+    pub(crate) config: Config,
+}
+
+impl Policies {
+    /// Compiles the rules and address groups of `firewall`.
+    pub(crate) fn compile(
+        firewall: &FirewallConfig,
+        config: Config,
+    ) -> Result<Policies, CompileError> {
+        let rule_count = firewall
+            .application_policy_set
+            .policies
+            .iter()
+            .map(|p| p.rules.len())
+            .sum();
+        config.check(Limit::Rules, rule_count)?;
+        let mut tags = TagSpace::default();
+        let mut used_groups = vec![false; firewall.address_groups.len()];
+        let mut selector_ids: AHashMap<&crate::firewall::Endpoint, SelectorId> = AHashMap::new();
+        let mut selectors = Vec::new();
+        let mut port_names: AHashMap<String, PortNameId> = AHashMap::new();
+        let mut rules = Vec::with_capacity(rule_count);
+        for (id, _, rule) in firewall.rules() {
+            let local = Selector::compile(
+                &rule.endpoint_1,
+                &mut tags,
+                &firewall.address_groups,
+                &mut used_groups,
+            );
+            let peer = match selector_ids.get(&rule.endpoint_2) {
+                Some(peer) => *peer,
+                None => {
+                    let peer = SelectorId(checked_index(selectors.len(), Limit::Rules)?);
+                    selectors.push(Selector::compile(
+                        &rule.endpoint_2,
+                        &mut tags,
+                        &firewall.address_groups,
+                        &mut used_groups,
+                    ));
+                    selector_ids.insert(&rule.endpoint_2, peer);
+                    peer
+                }
+            };
+            let protocol = rule.service.protocol;
+            let service = match (&rule.service.ports, protocol) {
+                (ServicePorts::Any, None) => CompiledService::Everything,
+                (ServicePorts::Any, Some(p)) => CompiledService::Protocol(p),
+                (ServicePorts::Range(range), p) => CompiledService::Range(p, *range),
+                (ServicePorts::Named(name), p) => {
+                    let next = PortNameId(checked_index(port_names.len(), Limit::Rules)?);
+                    let name = *port_names.entry(name.clone()).or_insert(next);
+                    CompiledService::Named(p, name)
+                }
+            };
+            rules.push(CompiledRule {
+                id,
+                direction: rule.direction,
+                action: rule.action,
+                local,
+                peer,
+                service,
+            });
+        }
+        let groups = AddressClasses::build(&firewall.address_groups, &used_groups, &config)?;
+        Ok(Policies {
+            tags,
+            port_names,
+            rules: rules.into(),
+            selectors: selectors.into(),
+            groups,
+            config,
+        })
+    }
+
+    /// Rules compiled.
+    pub(crate) fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// The identity of a workload.
+    pub(crate) fn identity_key(&self, workload: &Workload) -> IdentityKey {
+        let mut named: Vec<NamedPortEntry> = Vec::new();
+        for port in &workload.ports {
+            let Some(name) = self.port_names.get(&port.name) else {
+                continue;
+            };
+            // The first declaration of a name and protocol is the one that counts.
+            if !named
+                .iter()
+                .any(|e| e.name == *name && e.protocol == port.protocol)
+            {
+                named.push(NamedPortEntry {
+                    name: *name,
+                    protocol: port.protocol,
+                    port: port.port,
+                });
+            }
+        }
+        named.sort_unstable();
+        IdentityKey {
+            bits: self.tags.bitset(&workload.tags).into(),
+            named: named.into(),
+        }
+    }
+
+    /// Builds identities for `keys`: for each, the rules whose endpoint_1 selects it, indexed.
+    pub(crate) fn build_identities(
+        &self,
+        keys: Vec<IdentityKey>,
+    ) -> Result<Vec<Arc<Identity>>, CompileError> {
+        let selected = self.select_rules(&keys);
+        let mut interner = ListInterner::default();
+        let mut tables: AHashMap<TableKey, Arc<PortTable>> = AHashMap::new();
+        let mut identities = Vec::with_capacity(keys.len());
+        for (key, [ingress_rules, egress_rules]) in keys.into_iter().zip(selected) {
+            let ingress = self.table(
+                Direction::Ingress,
+                ingress_rules,
+                &key,
+                &mut tables,
+                &mut interner,
+            );
+            let egress = self.table(
+                Direction::Egress,
+                egress_rules,
+                &key,
+                &mut tables,
+                &mut interner,
+            );
+            self.config.check(Limit::Candidates, interner.entries())?;
+            identities.push(Arc::new(Identity {
+                key,
+                ingress,
+                egress,
+            }));
+        }
+        Ok(identities)
+    }
+
+    /// For each identity, the positions of the rules (ingress, egress) whose endpoint_1 may
+    /// select it, in rule order.
+    fn select_rules(&self, keys: &[IdentityKey]) -> Vec<[Vec<u32>; 2]> {
+        // Identities holding each tag bit: a rule requiring a bit only tests those.
+        let mut holders: Vec<Vec<u32>> = vec![Vec::new(); self.tags.bit_count()];
+        for (position, key) in keys.iter().enumerate() {
+            for (word_index, word) in key.bits.iter().enumerate() {
+                let mut rest = *word;
+                while rest != 0 {
+                    let bit = word_index * 64 + rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    if let (Some(list), Some(position)) =
+                        (holders.get_mut(bit), index_u32(position))
+                    {
+                        list.push(position);
+                    }
+                }
+            }
+        }
+        let all: Vec<u32> = (0..keys.len()).filter_map(index_u32).collect();
+        let mut selected: Vec<[Vec<u32>; 2]> = vec![[Vec::new(), Vec::new()]; keys.len()];
+        for (rule_position, rule) in self.rules.iter().enumerate() {
+            let Some(rule_position) = index_u32(rule_position) else {
+                continue;
+            };
+            let side = match rule.direction {
+                Direction::Ingress => 0,
+                Direction::Egress => 1,
+            };
+            let candidates: &[u32] = match &rule.local {
+                Selector::Never => &[],
+                Selector::Tags(test) => match test.required_bit() {
+                    Some(bit) => holders.get(bit.0 as usize).map_or(&[], |h| h),
+                    None => &all,
+                },
+                Selector::Any | Selector::Group(_) => &all,
+            };
+            for position in candidates {
+                let Some(key) = keys.get(*position as usize) else {
+                    continue;
+                };
+                let selects = match &rule.local {
+                    Selector::Tags(test) => test.matches(&key.bits),
+                    _ => true,
+                };
+                if selects && let Some(lists) = selected.get_mut(*position as usize) {
+                    lists[side].push(rule_position);
+                }
+            }
+        }
+        selected
+    }
+
+    /// The port table of `rules` (positions, in order) at identity `key`, shared when equal.
+    fn table(
+        &self,
+        direction: Direction,
+        rules: Vec<u32>,
+        key: &IdentityKey,
+        tables: &mut AHashMap<TableKey, Arc<PortTable>>,
+        interner: &mut ListInterner,
+    ) -> Arc<PortTable> {
+        // Ingress resolves named ports on the identity itself, so its named ports are part of
+        // what the table depends on; egress resolves them on the peer at lookup.
+        let uses_own_ports = direction == Direction::Ingress
+            && rules.iter().any(|r| {
+                self.rules
+                    .get(*r as usize)
+                    .is_some_and(|r| matches!(r.service, CompiledService::Named(..)))
+            });
+        let table_key = TableKey {
+            direction,
+            named: if uses_own_ports {
+                key.named.clone()
+            } else {
+                Box::default()
+            },
+            rules,
+        };
+        if let Some(table) = tables.get(&table_key) {
+            return table.clone();
+        }
+        let mut candidates = Vec::new();
+        for rule in table_key
+            .rules
+            .iter()
+            .filter_map(|r| self.rules.get(*r as usize))
+        {
+            self.cover(rule, direction, &table_key.named, &mut candidates);
+        }
+        let table = Arc::new(PortTable::build(&candidates, interner));
+        tables.insert(table_key, table.clone());
+        table
+    }
+
+    /// Pushes the candidate for `rule` with each protocol/port coverage it has at an identity
+    /// whose own named ports are `own_ports`.
+    fn cover(
+        &self,
+        rule: &CompiledRule,
+        direction: Direction,
+        own_ports: &[NamedPortEntry],
+        out: &mut Vec<(Candidate, Coverage)>,
+    ) {
+        let local_group = match rule.local {
+            Selector::Group(group) => Some(group),
+            _ => None,
+        };
+        let candidate = |named| Candidate::new(rule.id, rule.action, rule.peer, local_group, named);
+        let ported = |protocol: Option<Protocol>| {
+            PORTED
+                .into_iter()
+                .filter(move |p| protocol.is_none_or(|wanted| wanted == *p))
+        };
+        match rule.service {
+            CompiledService::Everything => out.push((candidate(None), Coverage::Everything)),
+            CompiledService::Protocol(Protocol::Other(number)) => {
+                out.push((candidate(None), Coverage::Portless(number)));
+            }
+            CompiledService::Protocol(protocol) => {
+                out.push((candidate(None), Coverage::Ported(protocol, PortRange::ALL)));
+            }
+            CompiledService::Range(protocol, range) => {
+                for p in ported(protocol) {
+                    out.push((candidate(None), Coverage::Ported(p, range)));
+                }
+            }
+            CompiledService::Named(protocol, name) => match direction {
+                // The destination is this identity: resolve now.
+                Direction::Ingress => {
+                    for entry in own_ports.iter().filter(|e| e.name == name) {
+                        if ported(protocol).any(|p| p == entry.protocol) {
+                            let port = PortRange::single(entry.port);
+                            out.push((candidate(None), Coverage::Ported(entry.protocol, port)));
+                        }
+                    }
+                }
+                // The destination is the peer: check its port at lookup.
+                Direction::Egress => {
+                    for p in ported(protocol) {
+                        out.push((candidate(Some(name)), Coverage::Ported(p, PortRange::ALL)));
+                    }
+                }
+            },
+        }
+    }
+
+    /// Heap bytes, estimated.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.tags.heap_bytes()
+            + self
+                .port_names
+                .keys()
+                .map(|k| k.capacity() + size_of::<(String, PortNameId)>())
+                .sum::<usize>()
+            + self.rules.len() * size_of::<CompiledRule>()
+            + self
+                .rules
+                .iter()
+                .map(|r| r.local.heap_bytes())
+                .sum::<usize>()
+            + self.selectors.len() * size_of::<Selector>()
+            + self
+                .selectors
+                .iter()
+                .map(Selector::heap_bytes)
+                .sum::<usize>()
+            + self.groups.heap_bytes()
+    }
+}
+
+/// What a port table depends on.
+#[derive(PartialEq, Eq, Hash)]
+struct TableKey {
+    direction: Direction,
+    rules: Vec<u32>,
+    named: Box<[NamedPortEntry]>,
+}
+
+fn checked_index(index: usize, limit: Limit) -> Result<u32, CompileError> {
+    index_u32(index).ok_or(CompileError::LimitExceeded {
+        limit,
+        count: index,
+        max: u32::MAX as usize,
+    })
+}

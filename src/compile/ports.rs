@@ -1,0 +1,293 @@
+//! The port index: for one identity and direction, the candidate rules for each protocol and
+//! destination port, in first-match order.
+//!
+//! Ported protocols (TCP, UDP, SCTP) split 0-65535 into disjoint intervals, each with the
+//! ordered list of rules that can match there; other protocols get a list each (those that
+//! some rule names) and a default list. Equal lists are shared ([`ListInterner`]).
+
+use std::sync::Arc;
+
+use ahash::AHashMap;
+
+use super::ids::{GroupId, PortNameId, SelectorId};
+use crate::firewall::{Action, RuleId};
+use crate::protocol::{PortRange, Protocol};
+
+/// A rule as a port list holds it: what is left to test once protocol and port matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Candidate {
+    rule: u32,
+    peer: u32,
+    /// The group the local address must be in (endpoint_1 is an address group), or `NONE`.
+    local_group: u32,
+    /// The port name the peer (the destination) must give the tuple's port, or `NONE`.
+    named: u32,
+    action: Action,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Candidate {
+    /// A candidate for `rule`.
+    pub(crate) fn new(
+        rule: RuleId,
+        action: Action,
+        peer: SelectorId,
+        local_group: Option<GroupId>,
+        named: Option<PortNameId>,
+    ) -> Candidate {
+        Candidate {
+            rule: rule.0,
+            peer: peer.0,
+            local_group: local_group.map_or(NONE, |g| g.0),
+            named: named.map_or(NONE, |n| n.0),
+            action,
+        }
+    }
+
+    /// The rule.
+    #[inline]
+    pub(crate) fn rule(&self) -> RuleId {
+        RuleId(self.rule)
+    }
+
+    /// The rule's action.
+    #[inline]
+    pub(crate) fn action(&self) -> Action {
+        self.action
+    }
+
+    /// The endpoint_2 selector.
+    #[inline]
+    pub(crate) fn peer(&self) -> SelectorId {
+        SelectorId(self.peer)
+    }
+
+    /// The group endpoint_1 names, if it is an address group.
+    #[inline]
+    pub(crate) fn local_group(&self) -> Option<GroupId> {
+        (self.local_group != NONE).then_some(GroupId(self.local_group))
+    }
+
+    /// The port name to resolve on the peer, if the service names a port (egress only).
+    #[inline]
+    pub(crate) fn named(&self) -> Option<PortNameId> {
+        (self.named != NONE).then_some(PortNameId(self.named))
+    }
+}
+
+/// Where a candidate applies.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Coverage {
+    /// Every protocol, every port.
+    Everything,
+    /// A ported protocol (TCP, UDP, SCTP), a port range.
+    Ported(Protocol, PortRange),
+    /// A protocol without ports, by number.
+    Portless(u8),
+}
+
+/// A shared candidate list.
+pub(crate) type List = Arc<[Candidate]>;
+
+/// Shares equal candidate lists.
+#[derive(Default)]
+pub(crate) struct ListInterner {
+    lists: AHashMap<List, ()>,
+    entries: usize,
+}
+
+impl ListInterner {
+    fn intern(&mut self, candidates: Vec<Candidate>) -> List {
+        let list: List = candidates.into();
+        if let Some((existing, ())) = self.lists.get_key_value(&list) {
+            return existing.clone();
+        }
+        self.entries += list.len();
+        self.lists.insert(list.clone(), ());
+        list
+    }
+
+    /// Candidate entries over every distinct list.
+    pub(crate) fn entries(&self) -> usize {
+        self.entries
+    }
+}
+
+/// Disjoint port intervals of one ported protocol.
+#[derive(Debug)]
+struct Intervals {
+    /// Interval starts, ascending; the first is 0.
+    starts: Box<[u16]>,
+    lists: Box<[List]>,
+}
+
+impl Intervals {
+    fn build(entries: &[(usize, Candidate, PortRange)], interner: &mut ListInterner) -> Intervals {
+        let mut bounds: Vec<u16> = vec![0];
+        for (_, _, range) in entries {
+            bounds.push(range.start);
+            if let Some(after) = range.end.checked_add(1) {
+                bounds.push(after);
+            }
+        }
+        bounds.sort_unstable();
+        bounds.dedup();
+        let mut starts = Vec::with_capacity(bounds.len());
+        let mut lists: Vec<List> = Vec::with_capacity(bounds.len());
+        for start in bounds {
+            let list = interner.intern(ordered(
+                entries
+                    .iter()
+                    .filter(|(_, _, r)| r.contains(start))
+                    .map(|(order, c, _)| (*order, *c)),
+            ));
+            // Neighbouring intervals with the same list are one interval.
+            if lists.last().is_some_and(|last| Arc::ptr_eq(last, &list)) {
+                continue;
+            }
+            starts.push(start);
+            lists.push(list);
+        }
+        Intervals {
+            starts: starts.into(),
+            lists: lists.into(),
+        }
+    }
+
+    #[inline]
+    fn find(&self, port: u16) -> &[Candidate] {
+        let index = match self.starts.len() {
+            1 => 0,
+            _ => self
+                .starts
+                .partition_point(|s| *s <= port)
+                .saturating_sub(1),
+        };
+        self.lists.get(index).map_or(&[], |l| l)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.starts.len() * size_of::<u16>() + self.lists.len() * size_of::<List>()
+    }
+}
+
+/// Candidates in rule order, each once.
+fn ordered(candidates: impl Iterator<Item = (usize, Candidate)>) -> Vec<Candidate> {
+    let mut list: Vec<(usize, Candidate)> = candidates.collect();
+    list.sort_by_key(|(order, _)| *order);
+    list.dedup_by_key(|(order, _)| *order);
+    list.into_iter().map(|(_, c)| c).collect()
+}
+
+/// The index of one identity and direction.
+#[derive(Debug)]
+pub(crate) struct PortTable {
+    /// TCP, UDP, SCTP.
+    ported: [Intervals; 3],
+    /// Protocols without ports that some rule names, by number, ascending.
+    other: Box<[(u8, List)]>,
+    /// Every other protocol.
+    other_default: List,
+}
+
+fn ported_slot(protocol: Protocol) -> Option<usize> {
+    match protocol {
+        Protocol::Tcp => Some(0),
+        Protocol::Udp => Some(1),
+        Protocol::Sctp => Some(2),
+        Protocol::Other(_) => None,
+    }
+}
+
+impl PortTable {
+    /// Builds the table from candidates in rule order, each with where it applies (a
+    /// candidate may come several times, with several coverages).
+    pub(crate) fn build(
+        candidates: &[(Candidate, Coverage)],
+        interner: &mut ListInterner,
+    ) -> PortTable {
+        let mut ported: [Vec<(usize, Candidate, PortRange)>; 3] = Default::default();
+        let mut portless: Vec<(usize, Candidate, Option<u8>)> = Vec::new();
+        for (order, (candidate, coverage)) in candidates.iter().enumerate() {
+            match *coverage {
+                Coverage::Everything => {
+                    ported
+                        .iter_mut()
+                        .for_each(|p| p.push((order, *candidate, PortRange::ALL)));
+                    portless.push((order, *candidate, None));
+                }
+                Coverage::Ported(protocol, range) => {
+                    if let Some(slot) = ported_slot(protocol).and_then(|s| ported.get_mut(s)) {
+                        slot.push((order, *candidate, range));
+                    }
+                }
+                Coverage::Portless(number) => portless.push((order, *candidate, Some(number))),
+            }
+        }
+        let [tcp, udp, sctp] = ported.map(|entries| Intervals::build(&entries, interner));
+        let mut numbers: Vec<u8> = portless.iter().filter_map(|(_, _, n)| *n).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let other = numbers
+            .into_iter()
+            .map(|number| {
+                let list = ordered(
+                    portless
+                        .iter()
+                        .filter(|(_, _, n)| n.is_none_or(|n| n == number))
+                        .map(|(order, c, _)| (*order, *c)),
+                );
+                (number, interner.intern(list))
+            })
+            .collect();
+        let other_default = interner.intern(ordered(
+            portless
+                .iter()
+                .filter(|(_, _, n)| n.is_none())
+                .map(|(order, c, _)| (*order, *c)),
+        ));
+        PortTable {
+            ported: [tcp, udp, sctp],
+            other,
+            other_default,
+        }
+    }
+
+    /// The candidates for a protocol and destination port, in rule order.
+    #[inline]
+    pub(crate) fn candidates(&self, protocol: Protocol, port: u16) -> &[Candidate] {
+        let [tcp, udp, sctp] = &self.ported;
+        match protocol {
+            Protocol::Tcp => tcp.find(port),
+            Protocol::Udp => udp.find(port),
+            Protocol::Sctp => sctp.find(port),
+            Protocol::Other(number) => {
+                match self.other.binary_search_by_key(&number, |(n, _)| *n) {
+                    Ok(index) => self.other.get(index).map_or(&[], |(_, l)| l),
+                    Err(_) => &self.other_default,
+                }
+            }
+        }
+    }
+
+    /// Every list the table points to (shared lists more than once).
+    pub(crate) fn lists(&self) -> impl Iterator<Item = &List> {
+        self.ported
+            .iter()
+            .flat_map(|p| p.lists.iter())
+            .chain(self.other.iter().map(|(_, l)| l))
+            .chain(std::iter::once(&self.other_default))
+    }
+
+    /// Heap bytes of the table itself; its lists are shared, and counted by the caller.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.ported.iter().map(Intervals::heap_bytes).sum::<usize>()
+            + self.other.len() * size_of::<(u8, List)>()
+    }
+}
+
+/// Heap bytes of one list allocation: two counters and the entries.
+pub(crate) fn list_heap_bytes(list: &[Candidate]) -> usize {
+    2 * size_of::<usize>() + size_of_val(list)
+}

@@ -1,0 +1,238 @@
+//! Tags as bits: only the tags some endpoint mentions get one, and a tag expression compiles
+//! to a few word-mask tests over a workload's bitset.
+//!
+//! A tag no endpoint mentions cannot change any verdict, so workloads that differ only in such
+//! tags get the same bitset (and so the same identity). Each mentioned tag type also gets an
+//! "exists" bit, set on every workload with some value of that type, so `Exists` and
+//! `DoesNotExist` are one-bit tests.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ahash::AHashMap;
+
+use super::ids::TagBit;
+use crate::firewall::{Tag, TagKind, TagOp, TagTerm};
+
+/// The bits of one mentioned tag type.
+#[derive(Debug, Default)]
+struct KeyBits {
+    /// Set on workloads with any value of this type; assigned when a term needs it.
+    exists: Option<TagBit>,
+    /// One bit per mentioned value.
+    values: AHashMap<String, TagBit>,
+}
+
+/// The interned tags: `(kind, key, value)` and `(kind, key)` to bits.
+#[derive(Debug, Default)]
+pub(crate) struct TagSpace {
+    /// Indexed by [`kind_index`].
+    keys: [AHashMap<String, KeyBits>; 3],
+    bits: u32,
+}
+
+fn kind_index(kind: TagKind) -> usize {
+    match kind {
+        TagKind::Namespace => 0,
+        TagKind::Label => 1,
+        TagKind::NamespaceLabel => 2,
+    }
+}
+
+impl TagSpace {
+    /// How many `u64` words a bitset over this space takes.
+    pub(crate) fn words(&self) -> usize {
+        (self.bits as usize).div_ceil(64)
+    }
+
+    /// How many bits were assigned.
+    pub(crate) fn bit_count(&self) -> usize {
+        self.bits as usize
+    }
+
+    fn next_bit(&mut self) -> TagBit {
+        let bit = TagBit(self.bits);
+        self.bits += 1;
+        bit
+    }
+
+    fn value_bit(&mut self, kind: TagKind, key: &str, value: &str) -> TagBit {
+        if let Some(bit) = self.lookup_value(kind, key, value) {
+            return bit;
+        }
+        let bit = self.next_bit();
+        self.key_entry(kind, key)
+            .values
+            .insert(value.to_string(), bit);
+        bit
+    }
+
+    fn exists_bit(&mut self, kind: TagKind, key: &str) -> TagBit {
+        if let Some(bit) = self.key_entry(kind, key).exists {
+            return bit;
+        }
+        let bit = self.next_bit();
+        self.key_entry(kind, key).exists = Some(bit);
+        bit
+    }
+
+    fn key_entry(&mut self, kind: TagKind, key: &str) -> &mut KeyBits {
+        self.keys[kind_index(kind)]
+            .entry(key.to_string())
+            .or_default()
+    }
+
+    fn lookup_value(&self, kind: TagKind, key: &str, value: &str) -> Option<TagBit> {
+        self.keys[kind_index(kind)]
+            .get(key)
+            .and_then(|k| k.values.get(value))
+            .copied()
+    }
+
+    /// Compiles a tag expression (every term must hold); `None` when it can never hold.
+    pub(crate) fn compile(&mut self, terms: &[TagTerm]) -> Option<TagTest> {
+        let mut all = MaskBuilder::default();
+        let mut none = MaskBuilder::default();
+        let mut any = Vec::new();
+        for term in terms {
+            match &term.op {
+                TagOp::In(values) => {
+                    let bits: Vec<TagBit> = values
+                        .iter()
+                        .map(|v| self.value_bit(term.kind, &term.key, v))
+                        .collect();
+                    match bits.as_slice() {
+                        // `In` over no values: no tag can satisfy it.
+                        [] => return None,
+                        [bit] => all.set(*bit),
+                        _ => {
+                            let mut mask = MaskBuilder::default();
+                            bits.iter().for_each(|b| mask.set(*b));
+                            any.push(mask.finish());
+                        }
+                    }
+                }
+                TagOp::NotIn(values) => {
+                    for v in values {
+                        let bit = self.value_bit(term.kind, &term.key, v);
+                        none.set(bit);
+                    }
+                }
+                TagOp::Exists => {
+                    let bit = self.exists_bit(term.kind, &term.key);
+                    all.set(bit);
+                }
+                TagOp::DoesNotExist => {
+                    let bit = self.exists_bit(term.kind, &term.key);
+                    none.set(bit);
+                }
+            }
+        }
+        Some(TagTest {
+            all: all.finish(),
+            none: none.finish(),
+            any: any.into_boxed_slice(),
+        })
+    }
+
+    /// The bitset of a workload with these tags: `words()` words.
+    pub(crate) fn bitset(&self, tags: &BTreeSet<Tag>) -> Vec<u64> {
+        let mut words = vec![0u64; self.words()];
+        for tag in tags {
+            let Some(key) = self.keys[kind_index(tag.kind)].get(&tag.key) else {
+                continue;
+            };
+            if let Some(bit) = key.exists {
+                set_bit(&mut words, bit);
+            }
+            if let Some(bit) = key.values.get(&tag.value) {
+                set_bit(&mut words, *bit);
+            }
+        }
+        words
+    }
+
+    /// Heap bytes, estimated.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.keys
+            .iter()
+            .flat_map(|m| m.iter())
+            .map(|(key, bits)| {
+                key.capacity()
+                    + size_of::<(String, KeyBits)>()
+                    + bits
+                        .values
+                        .keys()
+                        .map(|v| v.capacity() + size_of::<(String, TagBit)>())
+                        .sum::<usize>()
+            })
+            .sum()
+    }
+}
+
+fn set_bit(words: &mut [u64], bit: TagBit) {
+    if let Some(word) = words.get_mut((bit.0 / 64) as usize) {
+        *word |= 1 << (bit.0 % 64);
+    }
+}
+
+/// One word of a sparse bit mask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Word {
+    index: u32,
+    mask: u64,
+}
+
+#[derive(Default)]
+struct MaskBuilder(BTreeMap<u32, u64>);
+
+impl MaskBuilder {
+    fn set(&mut self, bit: TagBit) {
+        *self.0.entry(bit.0 / 64).or_default() |= 1 << (bit.0 % 64);
+    }
+
+    fn finish(self) -> Box<[Word]> {
+        self.0
+            .into_iter()
+            .map(|(index, mask)| Word { index, mask })
+            .collect()
+    }
+}
+
+/// A compiled tag expression: all of `all`, none of `none`, and at least one bit of each `any`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct TagTest {
+    all: Box<[Word]>,
+    none: Box<[Word]>,
+    any: Box<[Box<[Word]>]>,
+}
+
+impl TagTest {
+    /// Whether a workload with this bitset satisfies the expression.
+    #[inline]
+    pub(crate) fn matches(&self, bits: &[u64]) -> bool {
+        let word = |w: &Word| bits.get(w.index as usize).copied().unwrap_or(0) & w.mask;
+        self.all.iter().all(|w| word(w) == w.mask)
+            && self.none.iter().all(|w| word(w) == 0)
+            && self
+                .any
+                .iter()
+                .all(|mask| mask.iter().any(|w| word(w) != 0))
+    }
+
+    /// A bit every matching workload must have, if any: used to narrow the search.
+    pub(crate) fn required_bit(&self) -> Option<TagBit> {
+        self.all
+            .first()
+            .map(|w| TagBit(w.index * 64 + w.mask.trailing_zeros()))
+    }
+
+    /// Heap bytes, estimated.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        size_of::<Word>() * (self.all.len() + self.none.len())
+            + self
+                .any
+                .iter()
+                .map(|m| size_of::<Box<[Word]>>() + size_of::<Word>() * m.len())
+                .sum::<usize>()
+    }
+}

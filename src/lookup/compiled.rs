@@ -1,0 +1,114 @@
+//! [`Decision::lookup`]: the fast path an agent runs for every new connection.
+//!
+//! Per side: one hash probe finds the local workload's identity; its port table gives the
+//! ordered candidate rules for the tuple's protocol and port; each candidate's endpoint_2 is
+//! tested against the peer (identity bits, or address class) until the first hit. No
+//! allocation, no lock, no string is hashed; a non-workload peer's trie walk happens only if
+//! a candidate tests an address group.
+
+use std::net::IpAddr;
+
+use rayon::prelude::*;
+
+use super::{Side, Verdict};
+use crate::compile::Decision;
+use crate::compile::internals::Owner;
+use crate::model::Direction;
+use crate::tuple::{Tuple, canonical_ip};
+
+/// Batches at least this long are split over rayon's threads.
+const PARALLEL_BATCH: usize = 4096;
+
+impl Decision {
+    /// The verdict for `tuple`: the same as [`crate::reference::linear::evaluate`] on the
+    /// configuration this decision was built from, deciding rules included.
+    pub fn lookup(&self, tuple: &Tuple) -> Verdict {
+        let src = canonical_ip(tuple.src);
+        let dst = canonical_ip(tuple.dst);
+        let src_owner = self.inventory.owner(src);
+        let dst_owner = self.inventory.owner(dst);
+        if let (Some(a), Some(b)) = (src_owner, dst_owner)
+            && a.workload == b.workload
+        {
+            return Verdict {
+                egress: Side::SameWorkload,
+                ingress: Side::SameWorkload,
+            };
+        }
+        let egress = match src_owner {
+            None => Side::NotWorkload,
+            Some(local) => self.side(Direction::Egress, local, dst_owner, dst, tuple),
+        };
+        let ingress = match dst_owner {
+            None => Side::NotWorkload,
+            Some(local) => self.side(Direction::Ingress, local, src_owner, src, tuple),
+        };
+        Verdict { egress, ingress }
+    }
+
+    /// Verdicts for many tuples: `verdicts[i]` for `tuples[i]`, over the shorter of the two
+    /// slices. Long batches run on rayon's thread pool.
+    pub fn lookup_batch(&self, tuples: &[Tuple], verdicts: &mut [Verdict]) {
+        if tuples.len().min(verdicts.len()) >= PARALLEL_BATCH {
+            verdicts
+                .par_iter_mut()
+                .zip(tuples.par_iter())
+                .with_min_len(PARALLEL_BATCH / 4)
+                .for_each(|(verdict, tuple)| *verdict = self.lookup(tuple));
+        } else {
+            for (verdict, tuple) in verdicts.iter_mut().zip(tuples) {
+                *verdict = self.lookup(tuple);
+            }
+        }
+    }
+
+    /// The first candidate rule at `local` (in `direction`) that the peer matches.
+    #[inline]
+    fn side(
+        &self,
+        direction: Direction,
+        local: Owner,
+        peer: Option<Owner>,
+        peer_ip: IpAddr,
+        tuple: &Tuple,
+    ) -> Side {
+        let Some(identity) = self.identities.get(local.identity.0 as usize) else {
+            return Side::NoMatch;
+        };
+        let policies = &*self.policies;
+        let groups = &policies.groups;
+        let peer_key = peer
+            .and_then(|p| self.identities.get(p.identity.0 as usize))
+            .map(|i| &i.key);
+        let peer_bits = peer_key.map(|k| &*k.bits);
+        // A non-workload peer's class costs a trie walk: only when a group test asks.
+        let mut peer_class = peer.map(|p| p.class);
+        let candidates = identity
+            .table(direction)
+            .candidates(tuple.protocol, tuple.dst_port);
+        for candidate in candidates {
+            if let Some(group) = candidate.local_group()
+                && !groups.contains(local.class, group)
+            {
+                continue;
+            }
+            if let Some(name) = candidate.named() {
+                let port = peer_key.and_then(|k| k.named_port(name, tuple.protocol));
+                if port != Some(tuple.dst_port) {
+                    continue;
+                }
+            }
+            let Some(selector) = policies.selectors.get(candidate.peer().0 as usize) else {
+                continue;
+            };
+            let class = || *peer_class.get_or_insert_with(|| groups.class_of(peer_ip));
+            if selector.matches(peer_bits, groups, class) {
+                return Side::Rule {
+                    rule: candidate.rule(),
+                    action: candidate.action(),
+                };
+            }
+        }
+        Side::NoMatch
+    }
+}
