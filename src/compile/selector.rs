@@ -3,7 +3,9 @@
 use super::groups::AddressClasses;
 use super::ids::{ClassId, GroupId, index_u32};
 use super::tags::{TagSpace, TagTest};
-use crate::firewall::{AddressGroup, Endpoint};
+use ahash::AHashMap;
+
+use crate::firewall::Endpoint;
 
 /// A compiled endpoint.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -23,19 +25,18 @@ impl Selector {
     pub(crate) fn compile(
         endpoint: &Endpoint,
         tags: &mut TagSpace,
-        groups: &[AddressGroup],
+        group_index: &AHashMap<&str, usize>,
         used_groups: &mut [bool],
     ) -> Selector {
         match endpoint {
             Endpoint::Any => Selector::Any,
             Endpoint::Tags(terms) => tags.compile(terms).map_or(Selector::Never, Selector::Tags),
             Endpoint::AddressGroup(name) => {
-                // The same search as `FirewallConfig::address_group`, so both engines resolve a
-                // name to the same group.
-                let found = groups
-                    .binary_search_by(|g| g.name.as_str().cmp(name))
-                    .ok()
-                    .and_then(|i| Some((i, index_u32(i)?)));
+                // `group_index` holds each name's first group, as `FirewallConfig::address_group`
+                // finds it, so both engines resolve a name to the same group.
+                let found = group_index
+                    .get(name.as_str())
+                    .and_then(|&i| Some((i, index_u32(i)?)));
                 match found {
                     Some((index, id)) => {
                         if let Some(flag) = used_groups.get_mut(index) {
