@@ -16,6 +16,9 @@
 //!     x/a     .   X
 //!     x/b     .   .
 //! ```
+//! A case may also state the reference engine's reasons, in the short form of
+//! `reason_summary`: `why: {egress: not isolated, ingress: "allowed by x/p2 rule 0"}`.
+//!
 //! A pod stands for its first address of the other end's family, as in `tagwall check` and
 //! `tagwall matrix` (`tagwall::cli::endpoints`); two ends with no common family are "not
 //! allowed". Protocols without ports (ICMP is `"1"`) take port 0.
@@ -35,7 +38,7 @@ use tagwall::cli::endpoints::{Endpoint, addresses, pair_addresses};
 use tagwall::k8s;
 use tagwall::model::Cluster;
 use tagwall::protocol::Protocol;
-use tagwall::reference::kubernetes;
+use tagwall::reference::kubernetes::{self, SideReason};
 use tagwall::tuple::Tuple;
 
 /// An engine ready to answer tuples over one cluster: whether allowed, and why (for failures).
@@ -72,6 +75,16 @@ struct Case {
     protocol: String,
     port: u16,
     allowed: bool,
+    /// The reasons the reference engine must give, when the file states them.
+    #[serde(default)]
+    why: Option<Why>,
+}
+
+/// Expected reasons, one per side, in the short form of [`reason_summary`].
+#[derive(Debug, Deserialize)]
+struct Why {
+    egress: String,
+    ingress: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -142,6 +155,60 @@ fn check_case(
             verdict(case.allowed),
             verdict(allowed)
         ));
+    }
+}
+
+/// Checks a case's stated reasons against the reference engine (the firewall engines give
+/// their reasons as rule ids, which scenario files do not name).
+fn check_reasons(file: &str, cluster: &Cluster, case: &Case, failures: &mut Vec<String>) {
+    let Some(why) = &case.why else {
+        return;
+    };
+    let from = Endpoint::resolve(&case.from, cluster).unwrap();
+    let to = Endpoint::resolve(&case.to, cluster).unwrap();
+    let (src, dst) = addresses(from, to)
+        .unwrap_or_else(|| panic!("{file}: case {case:?} states reasons for no connection"));
+    let explanation = kubernetes::evaluate(
+        cluster,
+        &tuple(src, dst, protocol(&case.protocol, file), case.port),
+    );
+    let actual = (
+        reason_summary(&explanation.egress),
+        reason_summary(&explanation.ingress),
+    );
+    if actual != (why.egress.clone(), why.ingress.clone()) {
+        failures.push(format!(
+            "{file}: reasons for {} -> {} {} {}: expected egress `{}`, ingress `{}`; \
+             got egress `{}`, ingress `{}`",
+            case.from,
+            case.to,
+            case.protocol,
+            case.port,
+            why.egress,
+            why.ingress,
+            actual.0,
+            actual.1
+        ));
+    }
+}
+
+/// `not a pod`, `same pod`, `not isolated`, `allowed by ns/policy rule N, ...` or
+/// `denied, isolated by ns/policy, ...`.
+fn reason_summary(side: &SideReason) -> String {
+    match side {
+        SideReason::NotPod { .. } => "not a pod".to_string(),
+        SideReason::SamePod { .. } => "same pod".to_string(),
+        SideReason::NotIsolated { .. } => "not isolated".to_string(),
+        SideReason::Allowed { by, .. } => {
+            let rules: Vec<String> = by
+                .iter()
+                .map(|allowance| format!("{} rule {}", allowance.policy, allowance.rule))
+                .collect();
+            format!("allowed by {}", rules.join(", "))
+        }
+        SideReason::Denied { isolated_by, .. } => {
+            format!("denied, isolated by {}", isolated_by.join(", "))
+        }
     }
 }
 
@@ -256,6 +323,9 @@ fn scenarios_hold_for_every_engine() {
             !expectations.cases.is_empty() || !expectations.matrices.is_empty(),
             "{file}: expects nothing"
         );
+        for case in &expectations.cases {
+            check_reasons(&file, &loaded.cluster, case, &mut failures);
+        }
         for (engine, build) in ENGINES {
             let decide = build(&loaded.cluster);
             for case in &expectations.cases {
