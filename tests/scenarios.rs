@@ -16,6 +16,9 @@
 //!     x/a     .   X
 //!     x/b     .   .
 //! ```
+//! Where CN2 (whose faults `--mode cn2` reproduces) answers otherwise, a case states it as
+//! `cn2: <bool>` and a matrix as `cn2_table`; engines of [`Semantics::Cn2`] are held to those.
+//!
 //! A case may also state the reference engine's reasons, in the short form of
 //! `reason_summary`: `why: {egress: not isolated, ingress: "allowed by x/p2 rule 0"}`.
 //!
@@ -47,9 +50,23 @@ type Decide<'c> = Box<dyn Fn(&Tuple) -> (bool, String) + 'c>;
 /// Builds an engine over a cluster.
 type Build = for<'c> fn(&'c Cluster) -> Decide<'c>;
 
-/// Every engine the scenarios run against, by name. Adding an engine is one line here (plus
-/// the function that builds it).
-const ENGINES: &[(&str, Build)] = &[("reference", reference)];
+/// Whose answers an engine must give.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Semantics {
+    /// Kubernetes semantics: `allowed`, `table`.
+    Kubernetes,
+    /// CN2's, faults included: `cn2` and `cn2_table` where a file states them, else the
+    /// Kubernetes answers.
+    #[allow(
+        dead_code,
+        reason = "the cn2-mode engines are added where translate exists"
+    )]
+    Cn2,
+}
+
+/// Every engine the scenarios run against: its name, whose answers it must give, and how to
+/// build it. Adding an engine is one line here (plus the function that builds it).
+const ENGINES: &[(&str, Semantics, Build)] = &[("reference", Semantics::Kubernetes, reference)];
 
 fn reference(cluster: &Cluster) -> Decide<'_> {
     Box::new(move |tuple| {
@@ -75,6 +92,9 @@ struct Case {
     protocol: String,
     port: u16,
     allowed: bool,
+    /// CN2's answer, where it differs from Kubernetes' (a reproduced fault).
+    #[serde(default)]
+    cn2: Option<bool>,
     /// The reasons the reference engine must give, when the file states them.
     #[serde(default)]
     why: Option<Why>,
@@ -92,6 +112,9 @@ struct Matrix {
     protocol: String,
     port: u16,
     table: String,
+    /// CN2's table, where it differs from Kubernetes' (reproduced faults).
+    #[serde(default)]
+    cn2_table: Option<String>,
 }
 
 const EXPECTATIONS: &str = "Expectations";
@@ -126,7 +149,7 @@ fn protocol(text: &str, file: &str) -> Protocol {
 /// Checks one case against one engine; a mismatch is described in `failures`.
 fn check_case(
     file: &str,
-    engine: &str,
+    (engine, semantics): (&str, Semantics),
     cluster: &Cluster,
     decide: &Decide<'_>,
     case: &Case,
@@ -145,14 +168,18 @@ fn check_case(
         }
         None => (false, "no common address family".to_string()),
     };
-    if allowed != case.allowed {
+    let expected = match semantics {
+        Semantics::Kubernetes => case.allowed,
+        Semantics::Cn2 => case.cn2.unwrap_or(case.allowed),
+    };
+    if allowed != expected {
         failures.push(format!(
             "{file}: engine `{engine}`: {} -> {} {} {}: expected {}, got {}\n{why}",
             case.from,
             case.to,
             case.protocol,
             case.port,
-            verdict(case.allowed),
+            verdict(expected),
             verdict(allowed)
         ));
     }
@@ -219,13 +246,17 @@ fn verdict(allowed: bool) -> &'static str {
 /// Checks a truth table cell by cell against one engine.
 fn check_matrix(
     file: &str,
-    engine: &str,
+    (engine, semantics): (&str, Semantics),
     cluster: &Cluster,
     decide: &Decide<'_>,
     matrix: &Matrix,
     failures: &mut Vec<String>,
 ) {
-    let mut lines = matrix.table.lines().filter(|line| !line.trim().is_empty());
+    let table = match (semantics, &matrix.cn2_table) {
+        (Semantics::Cn2, Some(cn2_table)) => cn2_table,
+        _ => &matrix.table,
+    };
+    let mut lines = table.lines().filter(|line| !line.trim().is_empty());
     let header: Vec<&str> = lines
         .next()
         .unwrap_or_else(|| panic!("{file}: empty matrix"))
@@ -326,16 +357,23 @@ fn scenarios_hold_for_every_engine() {
         for case in &expectations.cases {
             check_reasons(&file, &loaded.cluster, case, &mut failures);
         }
-        for (engine, build) in ENGINES {
+        for &(engine, semantics, build) in ENGINES {
             let decide = build(&loaded.cluster);
             for case in &expectations.cases {
-                check_case(&file, engine, &loaded.cluster, &decide, case, &mut failures);
+                check_case(
+                    &file,
+                    (engine, semantics),
+                    &loaded.cluster,
+                    &decide,
+                    case,
+                    &mut failures,
+                );
                 checked += 1;
             }
             for matrix in &expectations.matrices {
                 check_matrix(
                     &file,
-                    engine,
+                    (engine, semantics),
                     &loaded.cluster,
                     &decide,
                     matrix,
@@ -386,7 +424,7 @@ items:
         );
         ENGINES
             .iter()
-            .map(|(_, build)| build(&loaded.cluster)(&web_to_db).0)
+            .map(|(_, _, build)| build(&loaded.cluster)(&web_to_db).0)
             .collect()
     };
     let all = |value: bool| vec![value; ENGINES.len()];
