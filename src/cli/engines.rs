@@ -42,12 +42,19 @@ pub(super) fn engine(
     mode: ModeArg,
     cluster: &Cluster,
 ) -> Result<Engine<'_>, CliError> {
+    if (kind, mode) == (EngineKind::Reference, ModeArg::Cn2) {
+        eprintln!(
+            "tagwall: warning: `--mode cn2` changes only the firewall engines; the reference \
+             engine answers with Kubernetes semantics"
+        );
+    }
     match (kind, mode) {
         (EngineKind::Reference, ModeArg::Kubernetes | ModeArg::Cn2) => Ok(Engine {
             decide: Box::new(move |tuple| {
                 let explanation = kubernetes::evaluate(cluster, tuple);
                 Answer {
                     allowed: explanation.allowed(),
+                    // Cannot fail: the explanation holds only strings, numbers and enums.
                     details: serde_json::to_value(&explanation).unwrap_or(Value::Null),
                     explanation: explanation.to_string(),
                 }
