@@ -99,6 +99,12 @@ impl Shard {
     /// Records a packet of `slot`'s entry at `now`, in class `class`: the entry becomes the most
     /// recent of that class.
     pub(crate) fn touch(&mut self, slot: u32, class: Class, now: u64) {
+        let entry = &mut self.slots[slot as usize].entry;
+        if entry.class == class && self.lists[class.index()].head == slot {
+            // Already the most recent of its class: a burst of one connection relinks nothing.
+            entry.last_seen = now;
+            return;
+        }
         self.unlink(slot);
         let entry = &mut self.slots[slot as usize].entry;
         entry.class = class;

@@ -211,7 +211,7 @@ impl ConnTable {
     }
 
     /// The number of entries (allowed connections and remembered denials), including expired ones
-    /// not yet removed.
+    /// not yet removed. Locks each shard in turn: for monitoring, not for the packet path.
     pub fn len(&self) -> usize {
         (0..self.shards.len()).map(|i| self.lock(i).len()).sum()
     }
