@@ -38,10 +38,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use tagwall::cli::endpoints::{Endpoint, addresses, pair_addresses};
+use tagwall::compile::{Builder, Config};
 use tagwall::k8s;
 use tagwall::model::Cluster;
 use tagwall::protocol::Protocol;
 use tagwall::reference::kubernetes::{self, SideReason};
+use tagwall::reference::linear;
+use tagwall::translate::{Mode, translate};
 use tagwall::tuple::Tuple;
 
 /// An engine ready to answer tuples over one cluster: whether allowed, and why (for failures).
@@ -57,16 +60,51 @@ enum Semantics {
     Kubernetes,
     /// CN2's, faults included: `cn2` and `cn2_table` where a file states them, else the
     /// Kubernetes answers.
-    #[allow(
-        dead_code,
-        reason = "the cn2-mode engines are added where translate exists"
-    )]
     Cn2,
 }
 
 /// Every engine the scenarios run against: its name, whose answers it must give, and how to
 /// build it. Adding an engine is one line here (plus the function that builds it).
-const ENGINES: &[(&str, Semantics, Build)] = &[("reference", Semantics::Kubernetes, reference)];
+const ENGINES: &[(&str, Semantics, Build)] = &[
+    ("reference", Semantics::Kubernetes, reference),
+    ("linear", Semantics::Kubernetes, linear_kubernetes),
+    ("compiled", Semantics::Kubernetes, compiled_kubernetes),
+    ("linear --mode cn2", Semantics::Cn2, linear_cn2),
+    ("compiled --mode cn2", Semantics::Cn2, compiled_cn2),
+];
+
+fn linear_engine(cluster: &Cluster, mode: Mode) -> Decide<'_> {
+    let config = translate(cluster, mode).config;
+    Box::new(move |tuple| {
+        let verdict = linear::evaluate(&config, tuple);
+        (verdict.allowed(), format!("{verdict:?}"))
+    })
+}
+
+fn compiled_engine(cluster: &Cluster, mode: Mode) -> Decide<'_> {
+    let config = translate(cluster, mode).config;
+    let decision = Builder::new(Config::default()).build(&config).unwrap();
+    Box::new(move |tuple| {
+        let verdict = decision.lookup(tuple);
+        (verdict.allowed(), format!("{verdict:?}"))
+    })
+}
+
+fn linear_kubernetes(cluster: &Cluster) -> Decide<'_> {
+    linear_engine(cluster, Mode::Kubernetes)
+}
+
+fn compiled_kubernetes(cluster: &Cluster) -> Decide<'_> {
+    compiled_engine(cluster, Mode::Kubernetes)
+}
+
+fn linear_cn2(cluster: &Cluster) -> Decide<'_> {
+    linear_engine(cluster, Mode::Cn2)
+}
+
+fn compiled_cn2(cluster: &Cluster) -> Decide<'_> {
+    compiled_engine(cluster, Mode::Cn2)
+}
 
 fn reference(cluster: &Cluster) -> Decide<'_> {
     Box::new(move |tuple| {

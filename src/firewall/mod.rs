@@ -77,7 +77,8 @@ pub struct AddressGroup {
 impl AddressGroup {
     /// Whether `ip` is in the group.
     pub fn contains(&self, ip: IpAddr) -> bool {
-        self.prefixes.iter().any(|p| p.contains(&ip)) && !self.except.iter().any(|e| e.contains(&ip))
+        self.prefixes.iter().any(|p| p.contains(&ip))
+            && !self.except.iter().any(|e| e.contains(&ip))
     }
 }
 
