@@ -14,7 +14,7 @@
 //!    NetworkPolicy, an application policy set), in `kubernetes` mode (correct) or `cn2` mode
 //!    (CN2 exactly, faults included).
 //! 3. [`compile`] turns the firewall objects and the workloads into an immutable
-//!    [`lookup::Decision`]: address groups in longest-prefix-match tries, tags as bits of
+//!    [`compile::Decision`]: address groups in longest-prefix-match tries, tags as bits of
 //!    per-identity bitsets, rules pre-filtered per identity, direction, protocol and port.
 //! 4. [`lookup`] answers a [`tuple::Tuple`] with a [`lookup::Verdict`] (allow/deny and the rule
 //!    that decided each side); [`conntrack`] lets replies of allowed connections through and
@@ -23,9 +23,9 @@
 //!
 //! # Three engines, one answer
 //!
-//! [`reference::kubernetes`] is the Kubernetes API reference transcribed literally: no indexes,
+//! [`reference::kubernetes`](mod@reference::kubernetes) is the Kubernetes API reference transcribed literally: no indexes,
 //! no caches, no code shared with the fast path. [`reference::linear`] evaluates the translated
-//! firewall by a first-match scan, as a Contrail agent does. The compiled [`lookup::Decision`]
+//! firewall by a first-match scan, as a Contrail agent does. The compiled [`compile::Decision`]
 //! must agree with `linear` on every tuple (same deciding rules), and in `kubernetes` mode both
 //! must agree with `reference`: property tests, scenario files and fuzz targets check exactly that.
 //!
@@ -96,8 +96,8 @@
 //! | [`lookup`] | 4 | `Verdict`, `Decide`, the lookup fast path |
 //! | [`engine`] | 4 | lock-free hot swap of `Decision`s for agents |
 //! | [`conntrack`] | 4 | connection table: replies, timeouts, bounded memory, re-decision |
-//! | [`reference`] | - | the oracles: Kubernetes semantics, and the linear first-match scan |
-//! | [`protocol`], [`tuple`] | - | protocols, port ranges, the connection tuple |
+//! | [`reference`](mod@reference) | - | the oracles: Kubernetes semantics, and the linear first-match scan |
+//! | [`protocol`], [`tuple`](mod@tuple) | - | protocols, port ranges, the connection tuple |
 //! | [`cli`] | - | the `tagwall` command, one module per subcommand |
 
 pub mod cli;
