@@ -44,6 +44,7 @@ mod policy;
 mod ports;
 mod selector;
 mod tags;
+pub mod traffic;
 
 pub use builder::Builder;
 pub use config::{CompileError, Config, Limit};
