@@ -10,5 +10,6 @@ pub mod lookup;
 pub mod model;
 pub mod protocol;
 pub mod reference;
+pub mod synth;
 pub mod translate;
 pub mod tuple;

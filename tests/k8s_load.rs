@@ -468,3 +468,35 @@ fn kubectl_shaped_fields_are_ignored() -> Result<(), LoadError> {
     assert_eq!(pod.ips, [ip("10.244.1.5")]);
     Ok(())
 }
+
+#[test]
+fn documentation_example_loads() -> Result<(), LoadError> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/test-network-policy.yaml");
+    let loaded = load_files(&[path], LoadOptions::default())?;
+    let cluster = &loaded.cluster;
+    assert!(loaded.warnings.is_empty());
+    assert_eq!(
+        cluster.namespaces.keys().collect::<Vec<_>>(),
+        ["default", "myproject", "other"]
+    );
+    assert_eq!(
+        pod_names(&loaded),
+        [
+            "default/backend",
+            "default/db",
+            "default/frontend",
+            "myproject/client",
+            "other/client"
+        ]
+    );
+    let policy = &cluster.policies[0];
+    assert_eq!(policy.key(), "default/test-network-policy");
+    assert!(policy.policy_types.ingress && policy.policy_types.egress);
+    assert_eq!(policy.ingress[0].peers.as_ref().map(Vec::len), Some(3));
+    let db = cluster.pods.iter().find(|p| p.name == "db");
+    assert_eq!(
+        db.and_then(|p| p.named_port("redis", Protocol::Tcp)),
+        Some(6379)
+    );
+    Ok(())
+}
