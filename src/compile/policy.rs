@@ -11,7 +11,7 @@ use super::groups::AddressClasses;
 use super::identity::{Identity, IdentityKey, NamedPortEntry};
 use super::ids::{PortNameId, SelectorId, index_u32};
 use super::ports::{Candidate, Coverage, ListInterner, PortTable};
-use super::selector::Selector;
+use super::selector::{GroupNames, Selector};
 use super::tags::TagSpace;
 use crate::firewall::{Action, FirewallConfig, RuleId, ServicePorts, Workload};
 use crate::model::Direction;
@@ -72,17 +72,14 @@ impl Policies {
         config.check(Limit::Rules, rule_count)?;
         let mut tags = TagSpace::default();
         let mut used_groups = vec![false; firewall.address_groups.len()];
+        let group_names = GroupNames::new(&firewall.address_groups);
         let mut selector_ids: AHashMap<&crate::firewall::Endpoint, SelectorId> = AHashMap::new();
         let mut selectors = Vec::new();
         let mut port_names: AHashMap<String, PortNameId> = AHashMap::new();
         let mut rules = Vec::with_capacity(rule_count);
         for (id, _, rule) in firewall.rules() {
-            let local = Selector::compile(
-                &rule.endpoint_1,
-                &mut tags,
-                &firewall.address_groups,
-                &mut used_groups,
-            );
+            let local =
+                Selector::compile(&rule.endpoint_1, &mut tags, &group_names, &mut used_groups);
             let peer = match selector_ids.get(&rule.endpoint_2) {
                 Some(peer) => *peer,
                 None => {
@@ -90,7 +87,7 @@ impl Policies {
                     selectors.push(Selector::compile(
                         &rule.endpoint_2,
                         &mut tags,
-                        &firewall.address_groups,
+                        &group_names,
                         &mut used_groups,
                     ));
                     selector_ids.insert(&rule.endpoint_2, peer);

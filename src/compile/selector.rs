@@ -1,5 +1,7 @@
 //! Compiled endpoints: what a rule's endpoint tests, as bit and class tests.
 
+use ahash::AHashMap;
+
 use super::groups::AddressClasses;
 use super::ids::{ClassId, GroupId, index_u32};
 use super::tags::{TagSpace, TagTest};
@@ -18,24 +20,38 @@ pub(crate) enum Selector {
     Never,
 }
 
+/// Address group names to positions: the first group with a name, as
+/// [`crate::firewall::FirewallConfig::address_group`] finds it.
+pub(crate) struct GroupNames<'a>(AHashMap<&'a str, usize>);
+
+impl<'a> GroupNames<'a> {
+    /// Indexes `groups` by name.
+    pub(crate) fn new(groups: &'a [AddressGroup]) -> GroupNames<'a> {
+        let mut names = AHashMap::with_capacity(groups.len());
+        for (index, group) in groups.iter().enumerate() {
+            names.entry(group.name.as_str()).or_insert(index);
+        }
+        GroupNames(names)
+    }
+
+    fn first(&self, name: &str) -> Option<usize> {
+        self.0.get(name).copied()
+    }
+}
+
 impl Selector {
     /// Compiles `endpoint`, interning the tags it mentions and flagging the group it names.
     pub(crate) fn compile(
         endpoint: &Endpoint,
         tags: &mut TagSpace,
-        groups: &[AddressGroup],
+        groups: &GroupNames<'_>,
         used_groups: &mut [bool],
     ) -> Selector {
         match endpoint {
             Endpoint::Any => Selector::Any,
             Endpoint::Tags(terms) => tags.compile(terms).map_or(Selector::Never, Selector::Tags),
             Endpoint::AddressGroup(name) => {
-                // The same search as `FirewallConfig::address_group`, so both engines resolve a
-                // name to the same group.
-                let found = groups
-                    .binary_search_by(|g| g.name.as_str().cmp(name))
-                    .ok()
-                    .and_then(|i| Some((i, index_u32(i)?)));
+                let found = groups.first(name).and_then(|i| Some((i, index_u32(i)?)));
                 match found {
                     Some((index, id)) => {
                         if let Some(flag) = used_groups.get_mut(index) {
