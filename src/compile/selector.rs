@@ -3,7 +3,8 @@
 use ahash::AHashMap;
 
 use super::groups::AddressClasses;
-use super::ids::{ClassId, GroupId, index_u32};
+use super::ids::{ClassId, GroupId, TagBit, index_u32};
+use super::ports::{PeerFilter, PeerTest};
 use super::tags::{TagSpace, TagTest};
 use crate::firewall::{AddressGroup, Endpoint};
 
@@ -79,6 +80,34 @@ impl Selector {
             Selector::Tags(test) => bits.is_some_and(|b| test.matches(b)),
             Selector::Group(group) => groups.contains(class(), *group),
             Selector::Never => false,
+        }
+    }
+
+    /// The inline test of a candidate with this endpoint_2; `None` when nothing matches.
+    /// `holders` counts the identities with a bit, to pick the rarest bit as a filter.
+    pub(crate) fn filter(&self, holders: impl Fn(TagBit) -> usize) -> Option<PeerFilter> {
+        match self {
+            Selector::Any => Some(PeerFilter::ANY),
+            Selector::Never => None,
+            Selector::Group(group) => Some(PeerFilter {
+                test: PeerTest::Group,
+                word: group.0,
+                mask: 0,
+                exact: true,
+            }),
+            Selector::Tags(test) => {
+                let (word, mask, all, exact) = test.key(holders);
+                Some(PeerFilter {
+                    test: if all {
+                        PeerTest::TagsAll
+                    } else {
+                        PeerTest::TagsAny
+                    },
+                    word,
+                    mask,
+                    exact,
+                })
+            }
         }
     }
 
