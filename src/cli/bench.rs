@@ -50,6 +50,9 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     output: OutputKind,
+    /// Also replay the mix as flows with replies through a connection table.
+    #[arg(long)]
+    conntrack: bool,
 }
 
 /// Lookup latency of one engine.
@@ -85,6 +88,8 @@ struct Report {
     allowed_share: f64,
     speedup: f64,
     engines: Engines,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conntrack: Option<super::flows::FlowReport>,
 }
 
 /// Runs `tagwall bench`.
@@ -141,6 +146,11 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         allowed_share: allowed as f64 / tuples.len() as f64,
         speedup: linear.median_ns / compiled.median_ns.max(f64::MIN_POSITIVE),
         engines: Engines { compiled, linear },
+        conntrack: if args.conntrack {
+            Some(super::flows::bench(&decision, &tuples)?)
+        } else {
+            None
+        },
     };
     match args.output {
         OutputKind::Json => println!("{}", serde_json::to_string_pretty(&report)?),
@@ -277,4 +287,7 @@ fn print_table(report: &Report) {
         "compiled is {:.0}x faster than linear (median)",
         report.speedup
     );
+    if let Some(flows) = &report.conntrack {
+        super::flows::print(flows);
+    }
 }

@@ -4,6 +4,7 @@ mod bench;
 mod check;
 pub mod endpoints;
 mod engines;
+mod flows;
 mod generate;
 mod matrix;
 mod translate;
