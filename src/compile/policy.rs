@@ -160,7 +160,7 @@ impl Policies {
     pub(crate) fn build_identities(
         &self,
         keys: Vec<IdentityKey>,
-    ) -> Result<Vec<Arc<Identity>>, CompileError> {
+    ) -> Result<Vec<Identity>, CompileError> {
         let holders = self.holders(&keys);
         let selected = self.select_rules(&keys, &holders);
         let filters: Vec<Option<PeerFilter>> = self
@@ -180,11 +180,11 @@ impl Policies {
             let ingress = self.table(Direction::Ingress, ingress_rules, &key, &mut context);
             let egress = self.table(Direction::Egress, egress_rules, &key, &mut context);
             self.config.check(Limit::Candidates, interner.entries())?;
-            identities.push(Arc::new(Identity {
+            identities.push(Identity {
                 key,
                 ingress,
                 egress,
-            }));
+            });
         }
         Ok(identities)
     }

@@ -87,7 +87,25 @@ impl Decision {
         let candidates = identity
             .table(direction)
             .candidates(tuple.protocol, tuple.dst_port);
-        for candidate in candidates {
+        let mut next = 0;
+        while let Some(candidate) = candidates.get(next) {
+            next += 1;
+            if candidate.peer_test().0 == PeerTest::Block {
+                let (summaries, span) = candidate.block();
+                let union = candidates.get(next..next + summaries).unwrap_or(&[]);
+                next += summaries;
+                // A peer with none of the block's filter bits passes none of its candidates.
+                let may_pass = peer_bits.is_some_and(|bits| {
+                    union.iter().any(|s| {
+                        let (_, word, mask, _) = s.peer_test();
+                        bits.get(word as usize).copied().unwrap_or(0) & mask != 0
+                    })
+                });
+                if !may_pass {
+                    next += span;
+                }
+                continue;
+            }
             if let Some(group) = candidate.local_group()
                 && !groups.contains(local.class, group)
             {
@@ -101,6 +119,7 @@ impl Decision {
             }
             let (test, word, mask, exact) = candidate.peer_test();
             let hit = match test {
+                PeerTest::Block | PeerTest::Summary => false,
                 PeerTest::Any => true,
                 PeerTest::Group => {
                     let class = *peer_class.get_or_insert_with(|| groups.class_of(peer_ip));
