@@ -5,9 +5,8 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::endpoints::{Endpoint, addresses};
-use super::engines::{self, EngineArgs, Traffic};
+use super::engines::{self, EngineArgs, TrafficArgs};
 use super::{CliError, InputArgs, OutputKind};
-use crate::protocol::Protocol;
 
 /// Arguments of `tagwall check`.
 #[derive(Debug, clap::Args)]
@@ -20,12 +19,8 @@ pub struct Args {
     /// The destination: NAMESPACE/POD or an IP address.
     #[arg(long)]
     to: String,
-    /// The protocol: TCP, UDP, SCTP or an IP protocol number (1 is ICMP).
-    #[arg(long, default_value = "TCP")]
-    protocol: Protocol,
-    /// The destination port (required for TCP, UDP and SCTP).
-    #[arg(long)]
-    port: Option<u16>,
+    #[command(flatten)]
+    traffic: TrafficArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputKind::Table)]
     output: OutputKind,
@@ -35,7 +30,7 @@ pub struct Args {
 
 /// Runs `tagwall check`.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
-    let traffic = Traffic::new(args.protocol, args.port)?;
+    let traffic = args.traffic.traffic()?;
     let cluster = engines::load(&args.input)?;
     let engine = engines::engine(args.engine.engine, args.engine.mode, &cluster)?;
     let from = Endpoint::resolve(&args.from, &cluster)?;

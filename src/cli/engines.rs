@@ -148,6 +148,24 @@ pub(super) struct EngineArgs {
     pub mode: ModeArg,
 }
 
+/// `--protocol` and `--port`, shared by `matrix` and `check`.
+#[derive(Debug, clap::Args)]
+pub(super) struct TrafficArgs {
+    /// The protocol: TCP, UDP, SCTP or an IP protocol number (1 is ICMP).
+    #[arg(long, default_value = "TCP")]
+    protocol: Protocol,
+    /// The destination port (required for TCP, UDP and SCTP).
+    #[arg(long)]
+    port: Option<u16>,
+}
+
+impl TrafficArgs {
+    /// The traffic asked about, checked.
+    pub fn traffic(&self) -> Result<Traffic, CliError> {
+        Traffic::new(self.protocol, self.port)
+    }
+}
+
 /// The source port of every tuple the CLI builds: an ephemeral port, which no policy looks at.
 pub(super) const SOURCE_PORT: u16 = 40000;
 

@@ -5,22 +5,17 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use super::endpoints::pair_addresses;
-use super::engines::{self, EngineArgs, Traffic};
+use super::engines::{self, EngineArgs, Traffic, TrafficArgs};
 use super::{CliError, InputArgs, OutputKind};
 use crate::model::Pod;
-use crate::protocol::Protocol;
 
 /// Arguments of `tagwall matrix`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     input: InputArgs,
-    /// The protocol: TCP, UDP, SCTP or an IP protocol number (1 is ICMP).
-    #[arg(long, default_value = "TCP")]
-    protocol: Protocol,
-    /// The destination port (required for TCP, UDP and SCTP).
-    #[arg(long)]
-    port: Option<u16>,
+    #[command(flatten)]
+    traffic: TrafficArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputKind::Table)]
     output: OutputKind,
@@ -30,7 +25,7 @@ pub struct Args {
 
 /// Runs `tagwall matrix`.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
-    let traffic = Traffic::new(args.protocol, args.port)?;
+    let traffic = args.traffic.traffic()?;
     let cluster = engines::load(&args.input)?;
     let engine = engines::engine(args.engine.engine, args.engine.mode, &cluster)?;
 
