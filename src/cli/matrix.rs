@@ -124,6 +124,7 @@ fn table(pods: &[String], traffic: Traffic, allowed: &[Vec<bool>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::Protocol;
 
     fn traffic() -> Traffic {
         Traffic::new(Protocol::Tcp, Some(80)).unwrap()
