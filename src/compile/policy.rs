@@ -72,17 +72,17 @@ impl Policies {
         config.check(Limit::Rules, rule_count)?;
         let mut tags = TagSpace::default();
         let mut used_groups = vec![false; firewall.address_groups.len()];
+        let mut group_names: AHashMap<&str, usize> = AHashMap::new();
+        for (index, group) in firewall.address_groups.iter().enumerate() {
+            group_names.entry(group.name.as_str()).or_insert(index);
+        }
         let mut selector_ids: AHashMap<&crate::firewall::Endpoint, SelectorId> = AHashMap::new();
         let mut selectors = Vec::new();
         let mut port_names: AHashMap<String, PortNameId> = AHashMap::new();
         let mut rules = Vec::with_capacity(rule_count);
         for (id, _, rule) in firewall.rules() {
-            let local = Selector::compile(
-                &rule.endpoint_1,
-                &mut tags,
-                &firewall.address_groups,
-                &mut used_groups,
-            );
+            let local =
+                Selector::compile(&rule.endpoint_1, &mut tags, &group_names, &mut used_groups);
             let peer = match selector_ids.get(&rule.endpoint_2) {
                 Some(peer) => *peer,
                 None => {
@@ -90,7 +90,7 @@ impl Policies {
                     selectors.push(Selector::compile(
                         &rule.endpoint_2,
                         &mut tags,
-                        &firewall.address_groups,
+                        &group_names,
                         &mut used_groups,
                     ));
                     selector_ids.insert(&rule.endpoint_2, peer);

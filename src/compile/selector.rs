@@ -3,7 +3,9 @@
 use super::groups::AddressClasses;
 use super::ids::{ClassId, GroupId, index_u32};
 use super::tags::{TagSpace, TagTest};
-use crate::firewall::{AddressGroup, Endpoint};
+use ahash::AHashMap;
+
+use crate::firewall::Endpoint;
 
 /// A compiled endpoint.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -19,23 +21,24 @@ pub(crate) enum Selector {
 }
 
 impl Selector {
-    /// Compiles `endpoint`, interning the tags it mentions and flagging the group it names.
+    /// Compiles `endpoint`, interning the tags it mentions and flagging the group it names
+    /// (`groups`: each group name's index in the firewall's address groups).
     pub(crate) fn compile(
         endpoint: &Endpoint,
         tags: &mut TagSpace,
-        groups: &[AddressGroup],
+        groups: &AHashMap<&str, usize>,
         used_groups: &mut [bool],
     ) -> Selector {
         match endpoint {
             Endpoint::Any => Selector::Any,
             Endpoint::Tags(terms) => tags.compile(terms).map_or(Selector::Never, Selector::Tags),
             Endpoint::AddressGroup(name) => {
-                // The same search as `FirewallConfig::address_group`, so both engines resolve a
-                // name to the same group.
+                // `groups` maps each name to its first group, as `FirewallConfig::address_group`
+                // finds it, so both engines resolve a name to the same group. (Groups are in
+                // order of first appearance, not sorted: a binary search here missed groups.)
                 let found = groups
-                    .binary_search_by(|g| g.name.as_str().cmp(name))
-                    .ok()
-                    .and_then(|i| Some((i, index_u32(i)?)));
+                    .get(name.as_str())
+                    .and_then(|&i| Some((i, index_u32(i)?)));
                 match found {
                     Some((index, id)) => {
                         if let Some(flag) = used_groups.get_mut(index) {
