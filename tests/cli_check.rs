@@ -17,10 +17,18 @@ fn scenario(name: &str) -> String {
         .to_string()
 }
 
+/// `tagwall check -f file ...`, with the reference engine (whose reasons these tests read)
+/// unless `extra` names an engine.
 fn check(file: &str, extra: &[&str]) -> Output {
+    let engine: &[&str] = if extra.contains(&"--engine") {
+        &[]
+    } else {
+        &["--engine", "reference"]
+    };
     Command::new(env!("CARGO_BIN_EXE_tagwall"))
         .args(["check", "-f", file])
         .args(extra)
+        .args(engine)
         .output()
         .unwrap()
 }
@@ -163,9 +171,9 @@ fn errors_exit_2_with_one_line_on_stderr() {
         (
             deny.clone(),
             vec![
-                "--from", "x/a", "--to", "x/b", "--port", "80", "--engine", "compiled",
+                "--from", "x/nope", "--to", "x/b", "--port", "80", "--engine", "compiled",
             ],
-            "engine `compiled` is not available yet",
+            "x/nope",
         ),
         (
             broken.display().to_string(),
@@ -189,6 +197,39 @@ fn errors_exit_2_with_one_line_on_stderr() {
         assert!(
             err.contains(message),
             "{args:?}: expected `{message}` in {err}"
+        );
+    }
+}
+
+#[test]
+fn firewall_engines_name_the_deciding_rule_of_each_side() {
+    for engine in ["compiled", "linear"] {
+        let args = |from, to, port| {
+            vec![
+                "--from", from, "--to", to, "--port", port, "--engine", engine,
+            ]
+        };
+        let output = check(
+            &scenario("stacked-policies.yaml"),
+            &args("y/a", "x/a", "81"),
+        );
+        let text = stdout(&output);
+        assert_eq!(output.status.code(), Some(0), "{engine}: {text}");
+        assert!(
+            text.contains(
+                "ingress (at the destination): pass by rule `x-ingress-p2-0-namespaceSelector-0-0`"
+            ),
+            "{engine}: {text}"
+        );
+        let output = check(
+            &scenario("stacked-policies.yaml"),
+            &args("z/a", "x/a", "80"),
+        );
+        let text = stdout(&output);
+        assert_eq!(output.status.code(), Some(1), "{engine}: {text}");
+        assert!(
+            text.contains("deny by rule `x-p1-denyall-ingress` of firewall policy `k8s-denyall`"),
+            "{engine}: {text}"
         );
     }
 }

@@ -10,7 +10,10 @@ mod compiled_support;
 
 use proptest::prelude::*;
 
-use compiled_support::{addresses_of, cases, firewall, firewall_and_tuples, tuple, workloads};
+use compiled_support::{
+    addresses_of, cases, firewall, firewall_and_tuples, tag_heavy_firewall_and_tuples, tuple,
+    workloads,
+};
 use tagwall::compile::{Builder, Config};
 use tagwall::reference::linear;
 
@@ -27,6 +30,16 @@ proptest! {
         decision.lookup_batch(&tuples, &mut batch);
         for (tuple, verdict) in tuples.iter().zip(&batch) {
             prop_assert_eq!(*verdict, decision.lookup(tuple));
+        }
+    }
+
+    #[test]
+    fn compiled_lookup_equals_linear_on_long_runs_of_tag_rules(
+        (config, tuples) in tag_heavy_firewall_and_tuples(64),
+    ) {
+        let decision = Builder::new(Config::default()).build(&config).unwrap();
+        for tuple in &tuples {
+            prop_assert_eq!(decision.lookup(tuple), linear::evaluate(&config, tuple), "tuple {:?}", tuple);
         }
     }
 

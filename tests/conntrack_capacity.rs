@@ -21,10 +21,7 @@ fn table(capacity: usize, shards: usize) -> ConnTable {
         shards,
         ..Config::default()
     };
-    match ConnTable::new(config) {
-        Ok(table) => table,
-        Err(error) => unreachable!("the test config is valid: {error}"),
-    }
+    conntrack_support::table(config)
 }
 
 fn at(secs: u64) -> Timestamp {

@@ -30,10 +30,7 @@ fn table() -> ConnTable {
         timeouts: timeouts(),
         sweep_per_insert: 0,
     };
-    match ConnTable::new(config) {
-        Ok(table) => table,
-        Err(error) => unreachable!("the test config is valid: {error}"),
-    }
+    conntrack_support::table(config)
 }
 
 fn at(secs: u64) -> Timestamp {

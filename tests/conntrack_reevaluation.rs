@@ -19,10 +19,7 @@ fn table(denied: Option<Duration>) -> ConnTable {
         },
         ..Config::default()
     };
-    match ConnTable::new(config) {
-        Ok(table) => table,
-        Err(error) => unreachable!("the test config is valid: {error}"),
-    }
+    conntrack_support::table(config)
 }
 
 fn at(secs: u64) -> Timestamp {

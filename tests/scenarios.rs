@@ -16,6 +16,12 @@
 //!     x/a     .   X
 //!     x/b     .   .
 //! ```
+//! Where CN2 (whose faults `--mode cn2` reproduces) answers otherwise, a case states it as
+//! `cn2: <bool>` and a matrix as `cn2_table`; engines of [`Semantics::Cn2`] are held to those.
+//!
+//! A case may also state the reference engine's reasons, in the short form of
+//! `reason_summary`: `why: {egress: not isolated, ingress: "allowed by x/p2 rule 0"}`.
+//!
 //! A pod stands for its first address of the other end's family, as in `tagwall check` and
 //! `tagwall matrix` (`tagwall::cli::endpoints`); two ends with no common family are "not
 //! allowed". Protocols without ports (ICMP is `"1"`) take port 0.
@@ -32,10 +38,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use tagwall::cli::endpoints::{Endpoint, addresses, pair_addresses};
+use tagwall::compile::{Builder, Config};
 use tagwall::k8s;
 use tagwall::model::Cluster;
 use tagwall::protocol::Protocol;
-use tagwall::reference::kubernetes;
+use tagwall::reference::kubernetes::{self, SideReason};
+use tagwall::reference::linear;
+use tagwall::translate::{Mode, translate};
 use tagwall::tuple::Tuple;
 
 /// An engine ready to answer tuples over one cluster: whether allowed, and why (for failures).
@@ -44,9 +53,58 @@ type Decide<'c> = Box<dyn Fn(&Tuple) -> (bool, String) + 'c>;
 /// Builds an engine over a cluster.
 type Build = for<'c> fn(&'c Cluster) -> Decide<'c>;
 
-/// Every engine the scenarios run against, by name. Adding an engine is one line here (plus
-/// the function that builds it).
-const ENGINES: &[(&str, Build)] = &[("reference", reference)];
+/// Whose answers an engine must give.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Semantics {
+    /// Kubernetes semantics: `allowed`, `table`.
+    Kubernetes,
+    /// CN2's, faults included: `cn2` and `cn2_table` where a file states them, else the
+    /// Kubernetes answers.
+    Cn2,
+}
+
+/// Every engine the scenarios run against: its name, whose answers it must give, and how to
+/// build it. Adding an engine is one line here (plus the function that builds it).
+const ENGINES: &[(&str, Semantics, Build)] = &[
+    ("reference", Semantics::Kubernetes, reference),
+    ("linear", Semantics::Kubernetes, linear_kubernetes),
+    ("compiled", Semantics::Kubernetes, compiled_kubernetes),
+    ("linear --mode cn2", Semantics::Cn2, linear_cn2),
+    ("compiled --mode cn2", Semantics::Cn2, compiled_cn2),
+];
+
+fn linear_engine(cluster: &Cluster, mode: Mode) -> Decide<'_> {
+    let config = translate(cluster, mode).config;
+    Box::new(move |tuple| {
+        let verdict = linear::evaluate(&config, tuple);
+        (verdict.allowed(), format!("{verdict:?}"))
+    })
+}
+
+fn compiled_engine(cluster: &Cluster, mode: Mode) -> Decide<'_> {
+    let config = translate(cluster, mode).config;
+    let decision = Builder::new(Config::default()).build(&config).unwrap();
+    Box::new(move |tuple| {
+        let verdict = decision.lookup(tuple);
+        (verdict.allowed(), format!("{verdict:?}"))
+    })
+}
+
+fn linear_kubernetes(cluster: &Cluster) -> Decide<'_> {
+    linear_engine(cluster, Mode::Kubernetes)
+}
+
+fn compiled_kubernetes(cluster: &Cluster) -> Decide<'_> {
+    compiled_engine(cluster, Mode::Kubernetes)
+}
+
+fn linear_cn2(cluster: &Cluster) -> Decide<'_> {
+    linear_engine(cluster, Mode::Cn2)
+}
+
+fn compiled_cn2(cluster: &Cluster) -> Decide<'_> {
+    compiled_engine(cluster, Mode::Cn2)
+}
 
 fn reference(cluster: &Cluster) -> Decide<'_> {
     Box::new(move |tuple| {
@@ -72,6 +130,19 @@ struct Case {
     protocol: String,
     port: u16,
     allowed: bool,
+    /// CN2's answer, where it differs from Kubernetes' (a reproduced fault).
+    #[serde(default)]
+    cn2: Option<bool>,
+    /// The reasons the reference engine must give, when the file states them.
+    #[serde(default)]
+    why: Option<Why>,
+}
+
+/// Expected reasons, one per side, in the short form of [`reason_summary`].
+#[derive(Debug, Deserialize)]
+struct Why {
+    egress: String,
+    ingress: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,6 +150,9 @@ struct Matrix {
     protocol: String,
     port: u16,
     table: String,
+    /// CN2's table, where it differs from Kubernetes' (reproduced faults).
+    #[serde(default)]
+    cn2_table: Option<String>,
 }
 
 const EXPECTATIONS: &str = "Expectations";
@@ -113,7 +187,7 @@ fn protocol(text: &str, file: &str) -> Protocol {
 /// Checks one case against one engine; a mismatch is described in `failures`.
 fn check_case(
     file: &str,
-    engine: &str,
+    (engine, semantics): (&str, Semantics),
     cluster: &Cluster,
     decide: &Decide<'_>,
     case: &Case,
@@ -132,16 +206,74 @@ fn check_case(
         }
         None => (false, "no common address family".to_string()),
     };
-    if allowed != case.allowed {
+    let expected = match semantics {
+        Semantics::Kubernetes => case.allowed,
+        Semantics::Cn2 => case.cn2.unwrap_or(case.allowed),
+    };
+    if allowed != expected {
         failures.push(format!(
             "{file}: engine `{engine}`: {} -> {} {} {}: expected {}, got {}\n{why}",
             case.from,
             case.to,
             case.protocol,
             case.port,
-            verdict(case.allowed),
+            verdict(expected),
             verdict(allowed)
         ));
+    }
+}
+
+/// Checks a case's stated reasons against the reference engine (the firewall engines give
+/// their reasons as rule ids, which scenario files do not name).
+fn check_reasons(file: &str, cluster: &Cluster, case: &Case, failures: &mut Vec<String>) {
+    let Some(why) = &case.why else {
+        return;
+    };
+    let from = Endpoint::resolve(&case.from, cluster).unwrap();
+    let to = Endpoint::resolve(&case.to, cluster).unwrap();
+    let (src, dst) = addresses(from, to)
+        .unwrap_or_else(|| panic!("{file}: case {case:?} states reasons for no connection"));
+    let explanation = kubernetes::evaluate(
+        cluster,
+        &tuple(src, dst, protocol(&case.protocol, file), case.port),
+    );
+    let actual = (
+        reason_summary(&explanation.egress),
+        reason_summary(&explanation.ingress),
+    );
+    if actual != (why.egress.clone(), why.ingress.clone()) {
+        failures.push(format!(
+            "{file}: reasons for {} -> {} {} {}: expected egress `{}`, ingress `{}`; \
+             got egress `{}`, ingress `{}`",
+            case.from,
+            case.to,
+            case.protocol,
+            case.port,
+            why.egress,
+            why.ingress,
+            actual.0,
+            actual.1
+        ));
+    }
+}
+
+/// `not a pod`, `same pod`, `not isolated`, `allowed by ns/policy rule N, ...` or
+/// `denied, isolated by ns/policy, ...`.
+fn reason_summary(side: &SideReason) -> String {
+    match side {
+        SideReason::NotPod { .. } => "not a pod".to_string(),
+        SideReason::SamePod { .. } => "same pod".to_string(),
+        SideReason::NotIsolated { .. } => "not isolated".to_string(),
+        SideReason::Allowed { by, .. } => {
+            let rules: Vec<String> = by
+                .iter()
+                .map(|allowance| format!("{} rule {}", allowance.policy, allowance.rule))
+                .collect();
+            format!("allowed by {}", rules.join(", "))
+        }
+        SideReason::Denied { isolated_by, .. } => {
+            format!("denied, isolated by {}", isolated_by.join(", "))
+        }
     }
 }
 
@@ -152,13 +284,17 @@ fn verdict(allowed: bool) -> &'static str {
 /// Checks a truth table cell by cell against one engine.
 fn check_matrix(
     file: &str,
-    engine: &str,
+    (engine, semantics): (&str, Semantics),
     cluster: &Cluster,
     decide: &Decide<'_>,
     matrix: &Matrix,
     failures: &mut Vec<String>,
 ) {
-    let mut lines = matrix.table.lines().filter(|line| !line.trim().is_empty());
+    let table = match (semantics, &matrix.cn2_table) {
+        (Semantics::Cn2, Some(cn2_table)) => cn2_table,
+        _ => &matrix.table,
+    };
+    let mut lines = table.lines().filter(|line| !line.trim().is_empty());
     let header: Vec<&str> = lines
         .next()
         .unwrap_or_else(|| panic!("{file}: empty matrix"))
@@ -256,16 +392,26 @@ fn scenarios_hold_for_every_engine() {
             !expectations.cases.is_empty() || !expectations.matrices.is_empty(),
             "{file}: expects nothing"
         );
-        for (engine, build) in ENGINES {
+        for case in &expectations.cases {
+            check_reasons(&file, &loaded.cluster, case, &mut failures);
+        }
+        for &(engine, semantics, build) in ENGINES {
             let decide = build(&loaded.cluster);
             for case in &expectations.cases {
-                check_case(&file, engine, &loaded.cluster, &decide, case, &mut failures);
+                check_case(
+                    &file,
+                    (engine, semantics),
+                    &loaded.cluster,
+                    &decide,
+                    case,
+                    &mut failures,
+                );
                 checked += 1;
             }
             for matrix in &expectations.matrices {
                 check_matrix(
                     &file,
-                    engine,
+                    (engine, semantics),
                     &loaded.cluster,
                     &decide,
                     matrix,
@@ -316,7 +462,7 @@ items:
         );
         ENGINES
             .iter()
-            .map(|(_, build)| build(&loaded.cluster)(&web_to_db).0)
+            .map(|(_, _, build)| build(&loaded.cluster)(&web_to_db).0)
             .collect()
     };
     let all = |value: bool| vec![value; ENGINES.len()];

@@ -7,10 +7,14 @@ use std::net::IpAddr;
 use serde_json::Value;
 
 use super::{CliError, EngineKind, InputArgs, ModeArg};
+use crate::compile::{Builder, Config};
+use crate::firewall::{Action, FirewallConfig};
 use crate::k8s::{self, LoadOptions};
+use crate::lookup::{Side, Verdict};
 use crate::model::Cluster;
 use crate::protocol::Protocol;
-use crate::reference::kubernetes;
+use crate::reference::{kubernetes, linear};
+use crate::translate::translate;
 use crate::tuple::Tuple;
 
 /// An engine's answer for one tuple, in the forms the commands print.
@@ -42,23 +46,80 @@ pub(super) fn engine(
     mode: ModeArg,
     cluster: &Cluster,
 ) -> Result<Engine<'_>, CliError> {
+    if (kind, mode) == (EngineKind::Reference, ModeArg::Cn2) {
+        eprintln!(
+            "tagwall: warning: `--mode cn2` changes only the firewall engines; the reference \
+             engine answers with Kubernetes semantics"
+        );
+    }
     match (kind, mode) {
         (EngineKind::Reference, ModeArg::Kubernetes | ModeArg::Cn2) => Ok(Engine {
             decide: Box::new(move |tuple| {
                 let explanation = kubernetes::evaluate(cluster, tuple);
                 Answer {
                     allowed: explanation.allowed(),
+                    // Cannot fail: the explanation holds only strings, numbers and enums.
                     details: serde_json::to_value(&explanation).unwrap_or(Value::Null),
                     explanation: explanation.to_string(),
                 }
             }),
         }),
-        (EngineKind::Linear, _) => {
-            Err(CliError("engine `linear` is not available yet".to_string()))
+        (EngineKind::Linear, mode) => {
+            let config = translate(cluster, mode.into()).config;
+            Ok(Engine {
+                decide: Box::new(move |tuple| {
+                    firewall_answer(&config, &linear::evaluate(&config, tuple))
+                }),
+            })
         }
-        (EngineKind::Compiled, _) => Err(CliError(
-            "engine `compiled` is not available yet".to_string(),
-        )),
+        (EngineKind::Compiled, mode) => {
+            let config = translate(cluster, mode.into()).config;
+            let decision = Builder::new(Config::default()).build(&config)?;
+            Ok(Engine {
+                decide: Box::new(move |tuple| firewall_answer(&config, &decision.lookup(tuple))),
+            })
+        }
+    }
+}
+
+/// A firewall engine's verdict, with each side's deciding rule named.
+fn firewall_answer(config: &FirewallConfig, verdict: &Verdict) -> Answer {
+    let side = |direction: &str, at: &str, side: Side| -> (String, Value) {
+        let (text, rule) = match side {
+            Side::NotWorkload => (
+                format!("{at} is not a workload: no {direction} rule applies"),
+                Value::Null,
+            ),
+            Side::SameWorkload => ("a pod always reaches itself".to_string(), Value::Null),
+            Side::NoMatch => (
+                format!("no {direction} rule matched: implicit deny"),
+                Value::Null,
+            ),
+            Side::Rule { rule, action } => {
+                let (policy, name) = config
+                    .rule(rule)
+                    .map_or(("?", "?"), |(p, r)| (p.name.as_str(), r.name.as_str()));
+                let action = match action {
+                    Action::Pass => "pass",
+                    Action::Deny => "deny",
+                };
+                (
+                    format!("{action} by rule `{name}` of firewall policy `{policy}`"),
+                    serde_json::json!({"policy": policy, "rule": name, "action": action}),
+                )
+            }
+        };
+        (format!("{direction} (at the {at}): {text}"), rule)
+    };
+    let (egress_text, egress_rule) = side("egress", "source", verdict.egress);
+    let (ingress_text, ingress_rule) = side("ingress", "destination", verdict.ingress);
+    Answer {
+        allowed: verdict.allowed(),
+        explanation: format!("{egress_text}\n{ingress_text}"),
+        details: serde_json::json!({
+            "egress": {"decision": verdict.egress, "rule": egress_rule},
+            "ingress": {"decision": verdict.ingress, "rule": ingress_rule},
+        }),
     }
 }
 
@@ -79,7 +140,7 @@ pub(super) fn load(input: &InputArgs) -> Result<Cluster, CliError> {
 #[derive(Debug, clap::Args)]
 pub(super) struct EngineArgs {
     /// Which engine answers.
-    #[arg(long, value_enum, default_value_t = EngineKind::Reference)]
+    #[arg(long, value_enum, default_value_t = EngineKind::Compiled)]
     pub engine: EngineKind,
     /// How policies are translated for the firewall engines (the reference engine reads the
     /// policies themselves).

@@ -4,6 +4,7 @@ mod bench;
 mod check;
 pub mod endpoints;
 mod engines;
+mod flows;
 mod generate;
 mod matrix;
 mod translate;
@@ -73,19 +74,6 @@ impl From<ModeArg> for crate::translate::Mode {
             ModeArg::Cn2 => crate::translate::Mode::Cn2,
         }
     }
-}
-
-/// Loads the input files, printing the loader's warnings to stderr.
-fn load(input: &InputArgs) -> Result<crate::k8s::Loaded, CliError> {
-    let options = crate::k8s::LoadOptions {
-        lenient: input.lenient,
-        ..crate::k8s::LoadOptions::default()
-    };
-    let loaded = crate::k8s::load_files(&input.files, options)?;
-    for warning in &loaded.warnings {
-        eprintln!("tagwall: warning: {warning}");
-    }
-    Ok(loaded)
 }
 
 /// Output format of `matrix` and `check`.

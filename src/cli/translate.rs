@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 
-use super::{CliError, InputArgs, ModeArg, load};
+use super::engines::load;
+use super::{CliError, InputArgs, ModeArg};
 use crate::firewall::vnc;
 use crate::translate::translate;
 
@@ -35,7 +36,7 @@ pub struct Args {
 /// Runs `tagwall translate`.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let loaded = load(&args.input)?;
-    let translation = translate(&loaded.cluster, args.mode.into());
+    let translation = translate(&loaded, args.mode.into());
     for warning in &translation.warnings {
         eprintln!("tagwall: warning: {warning}");
     }

@@ -23,7 +23,7 @@ pub struct Decision {
     /// Compiled rules, selectors, tags and address classes: shared with derived decisions.
     pub(crate) policies: Arc<Policies>,
     /// Identities by [`IdentityId`].
-    pub(crate) identities: Vec<Arc<Identity>>,
+    pub(crate) identities: Vec<Identity>,
     identity_index: AHashMap<IdentityKey, IdentityId>,
     pub(crate) inventory: Inventory,
     workload_count: usize,
@@ -40,7 +40,7 @@ impl Decision {
     ) -> Result<Decision, CompileError> {
         policies.config.check(Limit::Workloads, workloads.len())?;
         let mut identity_index: AHashMap<IdentityKey, IdentityId> = AHashMap::new();
-        let mut identities: Vec<Option<Arc<Identity>>> = Vec::new();
+        let mut identities: Vec<Option<Identity>> = Vec::new();
         let mut to_build: Vec<(usize, IdentityKey)> = Vec::new();
         let mut workload_identities = Vec::with_capacity(workloads.len());
         for workload in workloads {
@@ -79,7 +79,7 @@ impl Decision {
         })
     }
 
-    fn identity(&self, key: &IdentityKey) -> Option<Arc<Identity>> {
+    fn identity(&self, key: &IdentityKey) -> Option<Identity> {
         self.identity_index
             .get(key)
             .and_then(|id| self.identities.get(id.0 as usize))
@@ -137,9 +137,9 @@ impl Decision {
         let mut seen_tables = HashSet::new();
         let mut seen_lists = HashSet::new();
         let mut bytes = size_of::<Decision>() + self.policies.heap_bytes();
-        bytes += self.identities.capacity() * size_of::<Arc<Identity>>();
+        bytes += self.identities.capacity() * size_of::<Identity>();
         for identity in &self.identities {
-            bytes += size_of::<Identity>() + 2 * size_of::<usize>() + identity.key.heap_bytes();
+            bytes += identity.key.heap_bytes();
             for table in [&identity.ingress, &identity.egress] {
                 if !seen_tables.insert(Arc::as_ptr(table)) {
                     continue;

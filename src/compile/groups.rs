@@ -91,7 +91,8 @@ impl AddressClasses {
             }
             inside.sort_unstable();
             inside.dedup();
-            inside.retain(|g| !holes.contains(g));
+            holes.sort_unstable();
+            inside.retain(|g| holes.binary_search(g).is_err());
             let set = inside.into_boxed_slice();
             let next = ClassId(group_index(classes.classes.len())?);
             let class = *interned.entry(set.clone()).or_insert_with(|| {

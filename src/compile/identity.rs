@@ -47,7 +47,7 @@ impl IdentityKey {
 }
 
 /// An identity and its per-direction port tables (shared between identities when equal).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Identity {
     pub(crate) key: IdentityKey,
     pub(crate) ingress: Arc<PortTable>,

@@ -44,6 +44,7 @@ mod policy;
 mod ports;
 mod selector;
 mod tags;
+pub mod traffic;
 
 pub use builder::Builder;
 pub use config::{CompileError, Config, Limit};
@@ -53,4 +54,5 @@ pub use ids::{ClassId, GroupId, IdentityId, PortNameId, SelectorId, TagBit, Work
 /// Crate-internal access for the lookup fast path.
 pub(crate) mod internals {
     pub(crate) use super::inventory::Owner;
+    pub(crate) use super::ports::PeerTest;
 }

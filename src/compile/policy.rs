@@ -10,8 +10,8 @@ use super::config::{CompileError, Config, Limit};
 use super::groups::AddressClasses;
 use super::identity::{Identity, IdentityKey, NamedPortEntry};
 use super::ids::{PortNameId, SelectorId, index_u32};
-use super::ports::{Candidate, Coverage, ListInterner, PortTable};
-use super::selector::Selector;
+use super::ports::{Candidate, Coverage, ListInterner, PeerFilter, PortTable};
+use super::selector::{GroupNames, Selector};
 use super::tags::TagSpace;
 use crate::firewall::{Action, FirewallConfig, RuleId, ServicePorts, Workload};
 use crate::model::Direction;
@@ -72,10 +72,7 @@ impl Policies {
         config.check(Limit::Rules, rule_count)?;
         let mut tags = TagSpace::default();
         let mut used_groups = vec![false; firewall.address_groups.len()];
-        let mut group_names: AHashMap<&str, usize> = AHashMap::new();
-        for (index, group) in firewall.address_groups.iter().enumerate() {
-            group_names.entry(group.name.as_str()).or_insert(index);
-        }
+        let group_names = GroupNames::new(&firewall.address_groups);
         let mut selector_ids: AHashMap<&crate::firewall::Endpoint, SelectorId> = AHashMap::new();
         let mut selectors = Vec::new();
         let mut port_names: AHashMap<String, PortNameId> = AHashMap::new();
@@ -163,40 +160,38 @@ impl Policies {
     pub(crate) fn build_identities(
         &self,
         keys: Vec<IdentityKey>,
-    ) -> Result<Vec<Arc<Identity>>, CompileError> {
-        let selected = self.select_rules(&keys);
+    ) -> Result<Vec<Identity>, CompileError> {
+        let holders = self.holders(&keys);
+        let selected = self.select_rules(&keys, &holders);
+        let filters: Vec<Option<PeerFilter>> = self
+            .selectors
+            .iter()
+            .map(|s| s.filter(|bit| holders.get(bit.0 as usize).map_or(0, Vec::len)))
+            .collect();
         let mut interner = ListInterner::default();
         let mut tables: AHashMap<TableKey, Arc<PortTable>> = AHashMap::new();
         let mut identities = Vec::with_capacity(keys.len());
         for (key, [ingress_rules, egress_rules]) in keys.into_iter().zip(selected) {
-            let ingress = self.table(
-                Direction::Ingress,
-                ingress_rules,
-                &key,
-                &mut tables,
-                &mut interner,
-            );
-            let egress = self.table(
-                Direction::Egress,
-                egress_rules,
-                &key,
-                &mut tables,
-                &mut interner,
-            );
+            let mut context = TableContext {
+                filters: &filters,
+                tables: &mut tables,
+                interner: &mut interner,
+            };
+            let ingress = self.table(Direction::Ingress, ingress_rules, &key, &mut context);
+            let egress = self.table(Direction::Egress, egress_rules, &key, &mut context);
             self.config.check(Limit::Candidates, interner.entries())?;
-            identities.push(Arc::new(Identity {
+            identities.push(Identity {
                 key,
                 ingress,
                 egress,
-            }));
+            });
         }
         Ok(identities)
     }
 
-    /// For each identity, the positions of the rules (ingress, egress) whose endpoint_1 may
-    /// select it, in rule order.
-    fn select_rules(&self, keys: &[IdentityKey]) -> Vec<[Vec<u32>; 2]> {
-        // Identities holding each tag bit: a rule requiring a bit only tests those.
+    /// For each tag bit, the identities (positions in `keys`) holding it: a rule requiring a bit
+    /// only tests those, and a rare bit makes a good filter.
+    fn holders(&self, keys: &[IdentityKey]) -> Vec<Vec<u32>> {
         let mut holders: Vec<Vec<u32>> = vec![Vec::new(); self.tags.bit_count()];
         for (position, key) in keys.iter().enumerate() {
             for (word_index, word) in key.bits.iter().enumerate() {
@@ -212,6 +207,12 @@ impl Policies {
                 }
             }
         }
+        holders
+    }
+
+    /// For each identity, the positions of the rules (ingress, egress) whose endpoint_1 may
+    /// select it, in rule order.
+    fn select_rules(&self, keys: &[IdentityKey], holders: &[Vec<u32>]) -> Vec<[Vec<u32>; 2]> {
         let all: Vec<u32> = (0..keys.len()).filter_map(index_u32).collect();
         let mut selected: Vec<[Vec<u32>; 2]> = vec![[Vec::new(), Vec::new()]; keys.len()];
         for (rule_position, rule) in self.rules.iter().enumerate() {
@@ -252,8 +253,7 @@ impl Policies {
         direction: Direction,
         rules: Vec<u32>,
         key: &IdentityKey,
-        tables: &mut AHashMap<TableKey, Arc<PortTable>>,
-        interner: &mut ListInterner,
+        context: &mut TableContext<'_>,
     ) -> Arc<PortTable> {
         // Ingress resolves named ports on the identity itself, so its named ports are part of
         // what the table depends on; egress resolves them on the peer at lookup.
@@ -272,7 +272,7 @@ impl Policies {
             },
             rules,
         };
-        if let Some(table) = tables.get(&table_key) {
+        if let Some(table) = context.tables.get(&table_key) {
             return table.clone();
         }
         let mut candidates = Vec::new();
@@ -281,10 +281,13 @@ impl Policies {
             .iter()
             .filter_map(|r| self.rules.get(*r as usize))
         {
-            self.cover(rule, direction, &table_key.named, &mut candidates);
+            // A rule whose endpoint_2 matches nothing can never decide.
+            if let Some(Some(filter)) = context.filters.get(rule.peer.0 as usize) {
+                self.cover(rule, *filter, direction, &table_key.named, &mut candidates);
+            }
         }
-        let table = Arc::new(PortTable::build(&candidates, interner));
-        tables.insert(table_key, table.clone());
+        let table = Arc::new(PortTable::build(&candidates, context.interner));
+        context.tables.insert(table_key, table.clone());
         table
     }
 
@@ -293,6 +296,7 @@ impl Policies {
     fn cover(
         &self,
         rule: &CompiledRule,
+        filter: PeerFilter,
         direction: Direction,
         own_ports: &[NamedPortEntry],
         out: &mut Vec<(Candidate, Coverage)>,
@@ -301,7 +305,8 @@ impl Policies {
             Selector::Group(group) => Some(group),
             _ => None,
         };
-        let candidate = |named| Candidate::new(rule.id, rule.action, rule.peer, local_group, named);
+        let candidate =
+            |named| Candidate::new(rule.id, rule.action, rule.peer, filter, local_group, named);
         let ported = |protocol: Option<Protocol>| {
             PORTED
                 .into_iter()
@@ -362,6 +367,13 @@ impl Policies {
                 .sum::<usize>()
             + self.groups.heap_bytes()
     }
+}
+
+/// What building port tables shares: the peer filters, and the tables and lists built so far.
+struct TableContext<'a> {
+    filters: &'a [Option<PeerFilter>],
+    tables: &'a mut AHashMap<TableKey, Arc<PortTable>>,
+    interner: &'a mut ListInterner,
 }
 
 /// What a port table depends on.

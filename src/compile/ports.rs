@@ -13,9 +13,51 @@ use super::ids::{GroupId, PortNameId, SelectorId};
 use crate::firewall::{Action, RuleId};
 use crate::protocol::{PortRange, Protocol};
 
+/// How a candidate tests the peer (endpoint_2), kept in the candidate itself so that most
+/// candidates are rejected without leaving the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum PeerTest {
+    /// Every peer matches.
+    Any,
+    /// The peer's address is in group `word`.
+    Group,
+    /// The peer is a workload and has every bit of `mask` in bitset word `word`.
+    TagsAll,
+    /// The peer is a workload and has some bit of `mask` in bitset word `word`.
+    TagsAny,
+    /// Not a candidate: the head of a block of `span` tag-tested candidates, followed by
+    /// `word` [`PeerTest::Summary`] entries. A peer with no bit of any summary passes none of
+    /// the block's filters, so the whole block is skipped.
+    Block,
+    /// Not a candidate: the union of the block's filter masks in bitset word `word`.
+    Summary,
+}
+
+/// The peer test of a candidate: a word test that is either the whole endpoint_2 test
+/// (`exact`) or a necessary condition for it (then the selector decides).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct PeerFilter {
+    pub(crate) test: PeerTest,
+    pub(crate) word: u32,
+    pub(crate) mask: u64,
+    pub(crate) exact: bool,
+}
+
+impl PeerFilter {
+    /// The filter that passes every peer.
+    pub(crate) const ANY: PeerFilter = PeerFilter {
+        test: PeerTest::Any,
+        word: 0,
+        mask: 0,
+        exact: true,
+    };
+}
+
 /// A rule as a port list holds it: what is left to test once protocol and port matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Candidate {
+    mask: u64,
+    word: u32,
     rule: u32,
     peer: u32,
     /// The group the local address must be in (endpoint_1 is an address group), or `NONE`.
@@ -23,26 +65,54 @@ pub(crate) struct Candidate {
     /// The port name the peer (the destination) must give the tuple's port, or `NONE`.
     named: u32,
     action: Action,
+    test: PeerTest,
+    exact: bool,
 }
 
 const NONE: u32 = u32::MAX;
 
 impl Candidate {
-    /// A candidate for `rule`.
+    /// A candidate for `rule`, whose endpoint_2 is `peer`, pre-tested by `filter`.
     pub(crate) fn new(
         rule: RuleId,
         action: Action,
         peer: SelectorId,
+        filter: PeerFilter,
         local_group: Option<GroupId>,
         named: Option<PortNameId>,
     ) -> Candidate {
         Candidate {
+            mask: filter.mask,
+            word: filter.word,
             rule: rule.0,
             peer: peer.0,
             local_group: local_group.map_or(NONE, |g| g.0),
             named: named.map_or(NONE, |n| n.0),
             action,
+            test: filter.test,
+            exact: filter.exact,
         }
+    }
+
+    /// A block header (`word` summaries, `span` candidates) or a summary (`word`, `mask`).
+    fn marker(test: PeerTest, word: usize, span: usize, mask: u64) -> Candidate {
+        Candidate {
+            mask,
+            word: u32::try_from(word).unwrap_or(u32::MAX),
+            rule: u32::try_from(span).unwrap_or(0),
+            peer: NONE,
+            local_group: NONE,
+            named: NONE,
+            action: Action::Deny,
+            test,
+            exact: false,
+        }
+    }
+
+    /// For a block header: how many summaries follow, then how many candidates.
+    #[inline]
+    pub(crate) fn block(&self) -> (usize, usize) {
+        (self.word as usize, self.rule as usize)
     }
 
     /// The rule.
@@ -61,6 +131,12 @@ impl Candidate {
     #[inline]
     pub(crate) fn peer(&self) -> SelectorId {
         SelectorId(self.peer)
+    }
+
+    /// The inline peer test: kind, word (or group id), mask, and whether it is the whole test.
+    #[inline]
+    pub(crate) fn peer_test(&self) -> (PeerTest, u32, u64, bool) {
+        (self.test, self.word, self.mask, self.exact)
     }
 
     /// The group endpoint_1 names, if it is an address group.
@@ -117,9 +193,8 @@ impl ListInterner {
 /// Disjoint port intervals of one ported protocol.
 #[derive(Debug)]
 struct Intervals {
-    /// Interval starts, ascending; the first is 0.
-    starts: Box<[u16]>,
-    lists: Box<[List]>,
+    /// Interval starts, ascending (the first is 0), each with its list.
+    entries: Box<[(u16, List)]>,
 }
 
 impl Intervals {
@@ -133,8 +208,7 @@ impl Intervals {
         }
         bounds.sort_unstable();
         bounds.dedup();
-        let mut starts = Vec::with_capacity(bounds.len());
-        let mut lists: Vec<List> = Vec::with_capacity(bounds.len());
+        let mut intervals: Vec<(u16, List)> = Vec::with_capacity(bounds.len());
         for start in bounds {
             let list = interner.intern(ordered(
                 entries
@@ -143,41 +217,84 @@ impl Intervals {
                     .map(|(order, c, _)| (*order, *c)),
             ));
             // Neighbouring intervals with the same list are one interval.
-            if lists.last().is_some_and(|last| Arc::ptr_eq(last, &list)) {
+            if intervals
+                .last()
+                .is_some_and(|(_, last)| Arc::ptr_eq(last, &list))
+            {
                 continue;
             }
-            starts.push(start);
-            lists.push(list);
+            intervals.push((start, list));
         }
         Intervals {
-            starts: starts.into(),
-            lists: lists.into(),
+            entries: intervals.into(),
         }
     }
 
     #[inline]
     fn find(&self, port: u16) -> &[Candidate] {
-        let index = match self.starts.len() {
+        let index = match self.entries.len() {
             1 => 0,
             _ => self
-                .starts
-                .partition_point(|s| *s <= port)
+                .entries
+                .partition_point(|(start, _)| *start <= port)
                 .saturating_sub(1),
         };
-        self.lists.get(index).map_or(&[], |l| l)
+        self.entries.get(index).map_or(&[], |(_, l)| l)
     }
 
     fn heap_bytes(&self) -> usize {
-        self.starts.len() * size_of::<u16>() + self.lists.len() * size_of::<List>()
+        size_of_val(&*self.entries)
     }
 }
 
-/// Candidates in rule order, each once.
+/// Candidates in rule order, each once, with runs of tag-tested candidates put in blocks.
 fn ordered(candidates: impl Iterator<Item = (usize, Candidate)>) -> Vec<Candidate> {
     let mut list: Vec<(usize, Candidate)> = candidates.collect();
     list.sort_by_key(|(order, _)| *order);
     list.dedup_by_key(|(order, _)| *order);
-    list.into_iter().map(|(_, c)| c).collect()
+    let list: Vec<Candidate> = list.into_iter().map(|(_, c)| c).collect();
+    with_blocks(&list)
+}
+
+/// Blocks hold at most this many candidates: a peer that passes the union test scans one.
+const BLOCK: usize = 8;
+/// Shorter runs are left as they are: the block header would cost more than it saves.
+const MIN_BLOCK: usize = 3;
+
+/// Whether a candidate's filter can go into a block's union: a tag test on a non-empty mask
+/// (every passing peer has some bit of the mask).
+fn blockable(candidate: &Candidate) -> bool {
+    matches!(candidate.test, PeerTest::TagsAll | PeerTest::TagsAny) && candidate.mask != 0
+}
+
+/// `list` with a block header and summaries before each run of blockable candidates.
+fn with_blocks(list: &[Candidate]) -> Vec<Candidate> {
+    let mut out = Vec::with_capacity(list.len());
+    let mut rest = list;
+    while !rest.is_empty() {
+        let run = rest.iter().take_while(|c| blockable(c)).take(BLOCK).count();
+        let Some((block, after)) = rest.split_at_checked(run.max(1)) else {
+            break;
+        };
+        if run >= MIN_BLOCK {
+            let mut union: std::collections::BTreeMap<u32, u64> = Default::default();
+            for candidate in block {
+                *union.entry(candidate.word).or_default() |= candidate.mask;
+            }
+            out.push(Candidate::marker(
+                PeerTest::Block,
+                union.len(),
+                block.len(),
+                0,
+            ));
+            for (word, mask) in union {
+                out.push(Candidate::marker(PeerTest::Summary, word as usize, 0, mask));
+            }
+        }
+        out.extend_from_slice(block);
+        rest = after;
+    }
+    out
 }
 
 /// The index of one identity and direction.
@@ -275,7 +392,7 @@ impl PortTable {
     pub(crate) fn lists(&self) -> impl Iterator<Item = &List> {
         self.ported
             .iter()
-            .flat_map(|p| p.lists.iter())
+            .flat_map(|p| p.entries.iter().map(|(_, l)| l))
             .chain(self.other.iter().map(|(_, l)| l))
             .chain(std::iter::once(&self.other_default))
     }

@@ -1,11 +1,12 @@
 //! Compiled endpoints: what a rule's endpoint tests, as bit and class tests.
 
-use super::groups::AddressClasses;
-use super::ids::{ClassId, GroupId, index_u32};
-use super::tags::{TagSpace, TagTest};
 use ahash::AHashMap;
 
-use crate::firewall::Endpoint;
+use super::groups::AddressClasses;
+use super::ids::{ClassId, GroupId, TagBit, index_u32};
+use super::ports::{PeerFilter, PeerTest};
+use super::tags::{TagSpace, TagTest};
+use crate::firewall::{AddressGroup, Endpoint};
 
 /// A compiled endpoint.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -20,25 +21,38 @@ pub(crate) enum Selector {
     Never,
 }
 
+/// Address group names to positions: the first group with a name, as
+/// [`crate::firewall::FirewallConfig::address_group`] finds it.
+pub(crate) struct GroupNames<'a>(AHashMap<&'a str, usize>);
+
+impl<'a> GroupNames<'a> {
+    /// Indexes `groups` by name.
+    pub(crate) fn new(groups: &'a [AddressGroup]) -> GroupNames<'a> {
+        let mut names = AHashMap::with_capacity(groups.len());
+        for (index, group) in groups.iter().enumerate() {
+            names.entry(group.name.as_str()).or_insert(index);
+        }
+        GroupNames(names)
+    }
+
+    fn first(&self, name: &str) -> Option<usize> {
+        self.0.get(name).copied()
+    }
+}
+
 impl Selector {
-    /// Compiles `endpoint`, interning the tags it mentions and flagging the group it names
-    /// (`groups`: each group name's index in the firewall's address groups).
+    /// Compiles `endpoint`, interning the tags it mentions and flagging the group it names.
     pub(crate) fn compile(
         endpoint: &Endpoint,
         tags: &mut TagSpace,
-        groups: &AHashMap<&str, usize>,
+        groups: &GroupNames<'_>,
         used_groups: &mut [bool],
     ) -> Selector {
         match endpoint {
             Endpoint::Any => Selector::Any,
             Endpoint::Tags(terms) => tags.compile(terms).map_or(Selector::Never, Selector::Tags),
             Endpoint::AddressGroup(name) => {
-                // `groups` maps each name to its first group, as `FirewallConfig::address_group`
-                // finds it, so both engines resolve a name to the same group. (Groups are in
-                // order of first appearance, not sorted: a binary search here missed groups.)
-                let found = groups
-                    .get(name.as_str())
-                    .and_then(|&i| Some((i, index_u32(i)?)));
+                let found = groups.first(name).and_then(|i| Some((i, index_u32(i)?)));
                 match found {
                     Some((index, id)) => {
                         if let Some(flag) = used_groups.get_mut(index) {
@@ -66,6 +80,34 @@ impl Selector {
             Selector::Tags(test) => bits.is_some_and(|b| test.matches(b)),
             Selector::Group(group) => groups.contains(class(), *group),
             Selector::Never => false,
+        }
+    }
+
+    /// The inline test of a candidate with this endpoint_2; `None` when nothing matches.
+    /// `holders` counts the identities with a bit, to pick the rarest bit as a filter.
+    pub(crate) fn filter(&self, holders: impl Fn(TagBit) -> usize) -> Option<PeerFilter> {
+        match self {
+            Selector::Any => Some(PeerFilter::ANY),
+            Selector::Never => None,
+            Selector::Group(group) => Some(PeerFilter {
+                test: PeerTest::Group,
+                word: group.0,
+                mask: 0,
+                exact: true,
+            }),
+            Selector::Tags(test) => {
+                let (word, mask, all, exact) = test.key(holders);
+                Some(PeerFilter {
+                    test: if all {
+                        PeerTest::TagsAll
+                    } else {
+                        PeerTest::TagsAny
+                    },
+                    word,
+                    mask,
+                    exact,
+                })
+            }
         }
     }
 

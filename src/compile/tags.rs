@@ -219,6 +219,66 @@ impl TagTest {
                 .all(|mask| mask.iter().any(|w| word(w) != 0))
     }
 
+    /// A one-word test of a bitset: `(word, mask, all, exact)`. With `all` it asks for every
+    /// bit of `mask`, else for some bit. With `exact` it is the whole expression; otherwise it
+    /// is a necessary condition, picked to be as rare as possible (`holders` weighs a bit).
+    pub(crate) fn key(&self, holders: impl Fn(TagBit) -> usize) -> (u32, u64, bool, bool) {
+        if self.none.is_empty() && self.any.is_empty() {
+            return match self.all.as_ref() {
+                [] => (0, 0, true, true),
+                [word] => (word.index, word.mask, true, true),
+                _ => self.rarest(holders),
+            };
+        }
+        if self.none.is_empty()
+            && self.all.is_empty()
+            && let [set] = self.any.as_ref()
+            && let [word] = set.as_ref()
+        {
+            return (word.index, word.mask, false, true);
+        }
+        self.rarest(holders)
+    }
+
+    fn rarest(&self, holders: impl Fn(TagBit) -> usize) -> (u32, u64, bool, bool) {
+        let weight = |w: &Word| -> usize {
+            let mut rest = w.mask;
+            let mut total = 0;
+            while rest != 0 {
+                total += holders(TagBit(w.index * 64 + rest.trailing_zeros()));
+                rest &= rest - 1;
+            }
+            total
+        };
+        let singles = self.all.iter().flat_map(|w| {
+            let mut rest = w.mask;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = rest & rest.wrapping_neg();
+                    rest &= rest - 1;
+                    (
+                        Word {
+                            index: w.index,
+                            mask: bit,
+                        },
+                        true,
+                    )
+                })
+            })
+        });
+        let sets = self.any.iter().filter_map(|set| match set.as_ref() {
+            [word] => Some((*word, false)),
+            _ => None,
+        });
+        singles
+            .chain(sets)
+            .min_by_key(|(word, _)| weight(word))
+            // Nothing to narrow with (only `none` terms, or sets across words): pass all.
+            .map_or((0, 0, true, false), |(w, all)| {
+                (w.index, w.mask, all, false)
+            })
+    }
+
     /// A bit every matching workload must have, if any: used to narrow the search.
     pub(crate) fn required_bit(&self) -> Option<TagBit> {
         self.all

@@ -12,7 +12,7 @@ use std::ops::AddAssign;
 ///
 /// - `packets == hits + denied_hits + misses + reevaluations`
 /// - `len == inserts - evictions - expirations - revocations`
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counters {
     /// Packets looked up ([`ConnTable::packet`](super::ConnTable::packet) calls).
     pub packets: u64,

@@ -105,9 +105,7 @@ pub(crate) fn class_timeouts(timeouts: &Timeouts) -> [u64; CLASS_COUNT] {
             Class::Closing => nanos_of(timeouts.closing),
             Class::TcpEstablished => nanos_of(timeouts.tcp_established),
         };
-        if let Some(slot) = nanos.get_mut(class.index()) {
-            *slot = timeout;
-        }
+        nanos[class.index()] = timeout;
     }
     nanos
 }

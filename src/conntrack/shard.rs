@@ -99,6 +99,12 @@ impl Shard {
     /// Records a packet of `slot`'s entry at `now`, in class `class`: the entry becomes the most
     /// recent of that class.
     pub(crate) fn touch(&mut self, slot: u32, class: Class, now: u64) {
+        let entry = &mut self.slots[slot as usize].entry;
+        if entry.class == class && self.lists[class.index()].head == slot {
+            // Already the most recent of its class: a burst of one connection relinks nothing.
+            entry.last_seen = now;
+            return;
+        }
         self.unlink(slot);
         let entry = &mut self.slots[slot as usize].entry;
         entry.class = class;
@@ -106,13 +112,12 @@ impl Shard {
         self.push_head(slot);
     }
 
-    /// Replaces the decision of `slot`'s entry (a re-evaluation or a new attempt) and touches it.
-    pub(crate) fn redecide(&mut self, slot: u32, decided: Entry) {
-        let entry = &mut self.slots[slot as usize].entry;
-        entry.verdict = decided.verdict;
-        entry.generation = decided.generation;
-        entry.opener = decided.opener;
-        self.touch(slot, decided.class, decided.last_seen);
+    /// Replaces `slot`'s entry with `redecided`, an entry of the same key decided again (a
+    /// re-evaluation or a new attempt), as the most recent of its class.
+    pub(crate) fn redecide(&mut self, slot: u32, redecided: Entry) {
+        self.unlink(slot);
+        self.slots[slot as usize].entry = redecided;
+        self.push_head(slot);
     }
 
     /// Removes the entry in `slot`.

@@ -211,7 +211,7 @@ impl ConnTable {
     }
 
     /// The number of entries (allowed connections and remembered denials), including expired ones
-    /// not yet removed.
+    /// not yet removed. Locks each shard in turn: for monitoring, not for the packet path.
     pub fn len(&self) -> usize {
         (0..self.shards.len()).map(|i| self.lock(i).len()).sum()
     }
@@ -303,64 +303,48 @@ impl ConnTable {
             // attempt of its own to open the connection, decided as new.
             shard.counters.misses += 1;
             let verdict = decider.decide(tuple);
-            let class = self.decided_class(verdict, entry.key.protocol());
-            self.settle(
-                shard,
-                slot,
-                Entry {
+            let redecided = self
+                .decided_class(verdict, entry.key.protocol())
+                .map(|class| Entry {
                     verdict,
                     generation,
                     opener: from,
+                    class,
+                    last_seen: now,
                     ..entry
-                },
-                class,
-                now,
-            );
+                });
+            Self::settle(shard, slot, redecided);
             return Self::answer(shard, verdict, Direction::Original, Outcome::New);
         }
         if entry.generation != generation {
             shard.counters.reevaluations += 1;
             let verdict = decider.decide(&entry.key.tuple_from(entry.opener));
-            let class = if !verdict.allowed() {
-                self.remember_denials.then_some(Class::Denied)
-            } else if entry.class.allows() {
+            // A connection the new policy still allows keeps its state; anything else starts
+            // over as a new decision would.
+            let class = if verdict.allowed() && entry.class.allows() {
                 Some(Self::after_packet(entry.class, direction))
             } else {
-                Some(Class::unreplied(entry.key.protocol()))
+                self.decided_class(verdict, entry.key.protocol())
             };
-            self.settle(
-                shard,
-                slot,
-                Entry {
-                    verdict,
-                    generation,
-                    ..entry
-                },
+            let redecided = class.map(|class| Entry {
+                verdict,
+                generation,
                 class,
-                now,
-            );
+                last_seen: now,
+                ..entry
+            });
+            Self::settle(shard, slot, redecided);
             return Self::answer(shard, verdict, direction, Outcome::Reevaluated);
         }
         if entry.class == Class::Denied {
             // Not touched: a denial is remembered for its timeout from the decision, however
             // often it is retried.
             shard.counters.denied_hits += 1;
-            shard.counters.denials += 1;
-            return PacketVerdict {
-                allowed: false,
-                direction,
-                outcome: Outcome::Hit,
-                verdict: entry.verdict,
-            };
+        } else {
+            shard.counters.hits += 1;
+            shard.touch(slot, Self::after_packet(entry.class, direction), now);
         }
-        shard.counters.hits += 1;
-        shard.touch(slot, Self::after_packet(entry.class, direction), now);
-        PacketVerdict {
-            allowed: true,
-            direction,
-            outcome: Outcome::Hit,
-            verdict: entry.verdict,
-        }
+        Self::answer(shard, entry.verdict, direction, Outcome::Hit)
     }
 
     /// The class of an allowed entry after a packet in `direction`: a reply establishes it.
@@ -371,18 +355,11 @@ impl ConnTable {
         }
     }
 
-    /// Stores a new decision for `slot`'s entry under `class`, or removes the entry when the
-    /// decision is not to be recorded (a revoked connection with denials not remembered).
-    fn settle(&self, shard: &mut Shard, slot: u32, decided: Entry, class: Option<Class>, now: u64) {
-        match class {
-            Some(class) => shard.redecide(
-                slot,
-                Entry {
-                    class,
-                    last_seen: now,
-                    ..decided
-                },
-            ),
+    /// Stores `redecided` in `slot` as its most recent entry, or removes the entry when the new
+    /// decision is not to be recorded (a revoked connection, with denials not remembered).
+    fn settle(shard: &mut Shard, slot: u32, redecided: Option<Entry>) {
+        match redecided {
+            Some(entry) => shard.redecide(slot, entry),
             None => {
                 shard.remove(slot);
                 shard.counters.revocations += 1;

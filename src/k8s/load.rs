@@ -214,7 +214,7 @@ impl Loader {
             name: object.metadata.name.clone().unwrap_or_default(),
         };
         let mut walk = Walk::default();
-        let namespace = match validate::namespace(&object.metadata, &mut walk) {
+        let namespace = match validate::namespace(object.metadata, &mut walk) {
             Ok(namespace) => namespace,
             Err(invalid) => return self.reject(file, object_ref, invalid),
         };
@@ -240,7 +240,7 @@ impl Loader {
         let object_ref = ObjectRef {
             kind: "Pod",
             namespace: Some(match &namespace {
-                Ok(namespace) => namespace.to_string(),
+                Ok(namespace) => namespace.clone(),
                 Err(_) => object.metadata.namespace.clone().unwrap_or_default(),
             }),
             name: object.metadata.name.clone().unwrap_or_default(),
@@ -249,7 +249,7 @@ impl Loader {
             return Ok(());
         };
         let outcome = namespace.and_then(|namespace| {
-            validate::pod(namespace, &object.metadata, spec, status, &mut walk)
+            validate::pod(namespace, object.metadata, spec, status, &mut walk)
         });
         let outcome = match outcome {
             Ok(outcome) => outcome,
@@ -287,7 +287,7 @@ impl Loader {
         let object_ref = ObjectRef {
             kind: "NetworkPolicy",
             namespace: Some(match &namespace {
-                Ok(namespace) => namespace.to_string(),
+                Ok(namespace) => namespace.clone(),
                 Err(_) => object.metadata.namespace.clone().unwrap_or_default(),
             }),
             name: object.metadata.name.clone().unwrap_or_default(),
@@ -296,7 +296,7 @@ impl Loader {
             return Ok(());
         };
         let policy = namespace.and_then(|namespace| {
-            validate::network_policy(namespace, &object.metadata, spec, &mut walk)
+            validate::network_policy(namespace, object.metadata, spec, &mut walk)
         });
         let policy = match policy {
             Ok(policy) => policy,

@@ -47,33 +47,87 @@ fn parse_json(file: &str, bytes: &[u8], limits: &Limits) -> Result<Vec<Document>
 
 /// The deepest nesting of `[`/`{` outside strings: checked before parsing so the depth limit
 /// holds for JSON as it does for YAML (serde_json's own limit is a fixed 128).
+///
+/// A table-driven scan, one lookup per byte and no data-dependent branch, that skips 8-byte
+/// words holding no byte it cares about: this runs over every byte of dumps of hundreds of
+/// megabytes, and pretty-printed JSON is mostly indentation and plain string content.
 fn json_depth(bytes: &[u8]) -> usize {
-    let mut depth = 0usize;
-    let mut deepest = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in bytes {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
+    let mut state = OUTSIDE;
+    let mut depth: i64 = 0;
+    let mut deepest: i64 = 0;
+    let mut words = bytes.chunks_exact(8);
+    for word in words.by_ref() {
+        let mut array = [0u8; 8];
+        array.copy_from_slice(word);
+        let x = u64::from_le_bytes(array);
+        let plain = if state == OUTSIDE {
+            !has_structural_byte(x)
+        } else {
+            state == INSIDE && !has_byte(x, b'"') && !has_byte(x, b'\\')
+        };
+        if plain {
             continue;
         }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
+        for &b in word {
+            let step = JSON_SCAN[usize::from(state)][usize::from(b)];
+            state = step & STATE_MASK;
+            depth += i64::from(step >> 2) - 1;
+            deepest = deepest.max(depth);
         }
     }
-    deepest
+    for &b in words.remainder() {
+        let step = JSON_SCAN[usize::from(state)][usize::from(b)];
+        state = step & STATE_MASK;
+        depth += i64::from(step >> 2) - 1;
+        deepest = deepest.max(depth);
+    }
+    usize::try_from(deepest).unwrap_or(0)
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of `x` is `b` (the classic zero-byte test on `x ^ b...b`).
+fn has_byte(x: u64, b: u8) -> bool {
+    let v = x ^ (ONES * u64::from(b));
+    v.wrapping_sub(ONES) & !v & HIGHS != 0
+}
+
+/// Whether `x` may hold `"`, `\\`, `[`, `]`, `{` or `}`. Clearing bit 5 maps `{|}` onto `[\\]`,
+/// so `|` is a false positive, which only costs the slow path.
+fn has_structural_byte(x: u64) -> bool {
+    let folded = x & (ONES * 0xDF);
+    has_byte(x, b'"') || has_byte(folded, b'[') || has_byte(folded, b'\\') || has_byte(folded, b']')
+}
+
+/// Scanner states: outside strings, inside one, just after a backslash inside one.
+const OUTSIDE: u8 = 0;
+const INSIDE: u8 = 1;
+const ESCAPED: u8 = 2;
+const STATE_MASK: u8 = 0b11;
+
+/// `JSON_SCAN[state][byte]`: the next state in the low two bits, and the change of depth plus
+/// one in the bits above (0: closes, 1: no change, 2: opens).
+static JSON_SCAN: [[u8; 256]; 3] = json_scan_table();
+
+const fn json_scan_table() -> [[u8; 256]; 3] {
+    const SAME: u8 = 1 << 2;
+    let mut table = [[0u8; 256]; 3];
+    let mut b = 0;
+    while b < 256 {
+        let (outside, inside) = match b as u8 {
+            b'"' => (INSIDE | SAME, OUTSIDE | SAME),
+            b'\\' => (OUTSIDE | SAME, ESCAPED | SAME),
+            b'[' | b'{' => (OUTSIDE | (2 << 2), INSIDE | SAME),
+            b']' | b'}' => (OUTSIDE, INSIDE | SAME),
+            _ => (OUTSIDE | SAME, INSIDE | SAME),
+        };
+        table[OUTSIDE as usize][b] = outside;
+        table[INSIDE as usize][b] = inside;
+        table[ESCAPED as usize][b] = INSIDE | SAME;
+        b += 1;
+    }
+    table
 }
 
 fn json_error(file: &str, error: &serde_json::Error) -> LoadError {
@@ -215,6 +269,15 @@ mod tests {
     fn json_depth_ignores_brackets_in_strings() {
         assert_eq!(json_depth(br#"{"a": "[[[{", "b": [{}]}"#), 3);
         assert_eq!(json_depth(br#"{"a": "\"[["}"#), 1);
+        assert_eq!(json_depth(br#"{"a": "\\", "b": [[]]}"#), 3);
+        assert_eq!(json_depth(b"]]]["), 0);
+        assert_eq!(json_depth(b""), 0);
+        // Words skipped whole, inside and outside strings, then brackets in a later word.
+        let text =
+            br#"{"aaaaaaaaaaaaaaaaaaaaaa": "bbbbbbbbbbbbbbbbbbbbb[[[[",         "c": [[[ {}]]]}"#;
+        assert_eq!(json_depth(text), 5);
+        let escaped = br#"["aaaaaa\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", [[[]]]]"#;
+        assert_eq!(json_depth(escaped), 4);
     }
 
     #[test]

@@ -112,30 +112,27 @@ impl Walk {
 
 /// A namespace: a DNS-label name, valid labels, plus `kubernetes.io/metadata.name`, which the
 /// API server sets to the name on every namespace.
-pub(crate) fn namespace(meta: &RawMeta, walk: &mut Walk) -> Result<Namespace, Invalid> {
+pub(crate) fn namespace(meta: RawMeta, walk: &mut Walk) -> Result<Namespace, Invalid> {
     let name = walk.field("metadata", |walk| {
-        let name = required_name(meta, walk)?;
+        let name = required_name(&meta, walk)?;
         walk.field("name", |walk| {
             check(walk, names::dns_label_error(name), name)
         })?;
-        Ok(name)
+        Ok(name.to_string())
     })?;
-    let mut labels = walk.field("metadata.labels", |walk| labels(meta, walk))?;
-    labels.insert(NAMESPACE_NAME_LABEL.to_string(), name.to_string());
-    Ok(Namespace {
-        name: name.to_string(),
-        labels,
-    })
+    let mut labels = walk.field("metadata.labels", |walk| labels(meta.labels, walk))?;
+    labels.insert(NAMESPACE_NAME_LABEL.to_string(), name.clone());
+    Ok(Namespace { name, labels })
 }
 
 /// Checks `metadata.namespace` (a DNS label) and returns it, `default` when absent.
-pub(crate) fn object_namespace<'a>(meta: &'a RawMeta, walk: &mut Walk) -> Result<&'a str, Invalid> {
+pub(crate) fn object_namespace(meta: &RawMeta, walk: &mut Walk) -> Result<String, Invalid> {
     match meta.namespace.as_deref() {
         // The API server fills in the request's namespace; kubectl's is `default`.
-        None | Some("") => Ok("default"),
+        None | Some("") => Ok("default".to_string()),
         Some(namespace) => walk.field("metadata.namespace", |walk| {
             check(walk, names::dns_label_error(namespace), namespace)?;
-            Ok(namespace)
+            Ok(namespace.to_string())
         }),
     }
 }
@@ -155,20 +152,20 @@ pub(crate) enum PodOutcome {
 /// out: the NetworkPolicy documentation says policy does not apply to host-network pods, and a
 /// finished pod no longer has its IP (it may be reused by another pod).
 pub(crate) fn pod(
-    namespace: &str,
-    meta: &RawMeta,
+    namespace: String,
+    meta: RawMeta,
     spec: &RawPodSpec,
     status: &RawPodStatus,
     walk: &mut Walk,
 ) -> Result<PodOutcome, Invalid> {
     let name = walk.field("metadata", |walk| {
-        let name = required_name(meta, walk)?;
+        let name = required_name(&meta, walk)?;
         walk.field("name", |walk| {
             check(walk, names::dns_subdomain_error(name), name)
         })?;
-        Ok(name)
+        Ok(name.to_string())
     })?;
-    let labels = walk.field("metadata.labels", |walk| labels(meta, walk))?;
+    let labels = walk.field("metadata.labels", |walk| labels(meta.labels, walk))?;
     let host_network = walk.field("spec.hostNetwork", |walk| match &spec.host_network {
         None => Ok(false),
         Some(Scalar::Bool(b)) => Ok(*b),
@@ -200,8 +197,8 @@ pub(crate) fn pod(
     let (ips, ip_fields) = walk.field("status", |walk| pod_ips(status, walk))?;
     Ok(PodOutcome::Keep {
         pod: Pod {
-            namespace: namespace.to_string(),
-            name: name.to_string(),
+            namespace,
+            name,
             labels,
             ips,
             ports,
@@ -296,19 +293,19 @@ fn pod_ips(status: &RawPodStatus, walk: &mut Walk) -> Result<(Vec<IpAddr>, Vec<S
 
 /// A network policy, validated and defaulted.
 pub(crate) fn network_policy(
-    namespace: &str,
-    meta: &RawMeta,
+    namespace: String,
+    meta: RawMeta,
     spec: &RawPolicySpec,
     walk: &mut Walk,
 ) -> Result<NetworkPolicy, Invalid> {
     let name = walk.field("metadata", |walk| {
-        let name = required_name(meta, walk)?;
+        let name = required_name(&meta, walk)?;
         walk.field("name", |walk| {
             check(walk, names::dns_subdomain_error(name), name)
         })?;
-        Ok(name)
+        Ok(name.to_string())
     })?;
-    walk.field("metadata.labels", |walk| labels(meta, walk))?;
+    walk.field("metadata.labels", |walk| labels(meta.labels, walk))?;
     walk.field("spec", |walk| {
         // `podSelector` is a struct, not a pointer, in the Go type: absent reads as `{}`.
         let pod_selector = match &spec.pod_selector {
@@ -321,8 +318,8 @@ pub(crate) fn network_policy(
             policy_types(spec.policy_types.as_deref(), !egress.is_empty(), walk)
         })?;
         Ok(NetworkPolicy {
-            namespace: namespace.to_string(),
-            name: name.to_string(),
+            namespace,
+            name,
             pod_selector,
             policy_types,
             ingress,
@@ -583,7 +580,10 @@ fn protocol(value: Option<&Scalar>, walk: &mut Walk) -> Result<Protocol, Invalid
 /// A label selector (ValidateLabelSelector).
 fn label_selector(raw: &RawSelector, walk: &mut Walk) -> Result<LabelSelector, Invalid> {
     let match_labels = match &raw.match_labels {
-        Some(map) => walk.field("matchLabels", |walk| label_map(map, walk))?,
+        Some(map) => walk.field("matchLabels", |walk| {
+            check_labels(map, walk)?;
+            Ok(map.clone())
+        })?,
         None => Labels::new(),
     };
     let mut match_expressions = Vec::new();
@@ -655,15 +655,14 @@ fn requirement(raw: &RawRequirement, walk: &mut Walk) -> Result<Requirement, Inv
 }
 
 /// `metadata.labels`, checked.
-fn labels(meta: &RawMeta, walk: &mut Walk) -> Result<Labels, Invalid> {
-    match &meta.labels {
-        Some(map) => label_map(map, walk),
-        None => Ok(Labels::new()),
-    }
+fn labels(labels: Option<Labels>, walk: &mut Walk) -> Result<Labels, Invalid> {
+    let labels = labels.unwrap_or_default();
+    check_labels(&labels, walk)?;
+    Ok(labels)
 }
 
 /// A map of label keys to values (labels or `matchLabels`), each checked.
-fn label_map(map: &Labels, walk: &mut Walk) -> Result<Labels, Invalid> {
+fn check_labels(map: &Labels, walk: &mut Walk) -> Result<(), Invalid> {
     for (key, value) in map {
         if let Some(why) = names::label_key_error(key) {
             return Err(walk.invalid(format!("`{key}` is not a valid label key: {why}")));
@@ -674,7 +673,7 @@ fn label_map(map: &Labels, walk: &mut Walk) -> Result<Labels, Invalid> {
             )));
         }
     }
-    Ok(map.clone())
+    Ok(())
 }
 
 /// `metadata.name`, which every object must have.

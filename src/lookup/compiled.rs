@@ -12,7 +12,8 @@ use rayon::prelude::*;
 
 use super::{Side, Verdict};
 use crate::compile::Decision;
-use crate::compile::internals::Owner;
+use crate::compile::internals::{Owner, PeerTest};
+use crate::compile::{ClassId, GroupId};
 use crate::model::Direction;
 use crate::tuple::{Tuple, canonical_ip};
 
@@ -86,7 +87,25 @@ impl Decision {
         let candidates = identity
             .table(direction)
             .candidates(tuple.protocol, tuple.dst_port);
-        for candidate in candidates {
+        let mut next = 0;
+        while let Some(candidate) = candidates.get(next) {
+            next += 1;
+            if candidate.peer_test().0 == PeerTest::Block {
+                let (summaries, span) = candidate.block();
+                let union = candidates.get(next..next + summaries).unwrap_or(&[]);
+                next += summaries;
+                // A peer with none of the block's filter bits passes none of its candidates.
+                let may_pass = peer_bits.is_some_and(|bits| {
+                    union.iter().any(|s| {
+                        let (_, word, mask, _) = s.peer_test();
+                        bits.get(word as usize).copied().unwrap_or(0) & mask != 0
+                    })
+                });
+                if !may_pass {
+                    next += span;
+                }
+                continue;
+            }
             if let Some(group) = candidate.local_group()
                 && !groups.contains(local.class, group)
             {
@@ -98,11 +117,30 @@ impl Decision {
                     continue;
                 }
             }
-            let Some(selector) = policies.selectors.get(candidate.peer().0 as usize) else {
-                continue;
+            let (test, word, mask, exact) = candidate.peer_test();
+            let hit = match test {
+                PeerTest::Block | PeerTest::Summary => false,
+                PeerTest::Any => true,
+                PeerTest::Group => {
+                    let class = *peer_class.get_or_insert_with(|| groups.class_of(peer_ip));
+                    groups.contains(class, GroupId(word))
+                }
+                PeerTest::TagsAll | PeerTest::TagsAny => peer_bits.is_some_and(|bits| {
+                    let found = bits.get(word as usize).copied().unwrap_or(0) & mask;
+                    let passes = match test {
+                        PeerTest::TagsAll => found == mask,
+                        _ => found != 0,
+                    };
+                    // Most candidates stop here; the rest take the full selector test.
+                    passes
+                        && (exact
+                            || policies
+                                .selectors
+                                .get(candidate.peer().0 as usize)
+                                .is_some_and(|s| s.matches(Some(bits), groups, || ClassId::NONE)))
+                }),
             };
-            let class = || *peer_class.get_or_insert_with(|| groups.class_of(peer_ip));
-            if selector.matches(peer_bits, groups, class) {
+            if hit {
                 return Side::Rule {
                     rule: candidate.rule(),
                     action: candidate.action(),

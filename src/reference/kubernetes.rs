@@ -1,5 +1,6 @@
 //! Kubernetes NetworkPolicy semantics, transcribed literally from the `networking.k8s.io/v1` API
-//! reference (NetworkPolicySpec, NetworkPolicyPeer, NetworkPolicyPort, IPBlock).
+//! reference (NetworkPolicySpec, NetworkPolicyPeer, NetworkPolicyPort, IPBlock:
+//! <https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/>).
 //!
 //! This is the oracle the firewall engines are compared against, so it is written to be read
 //! next to the API text rather than to be fast: every call walks every pod and every policy, and

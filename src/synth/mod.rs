@@ -2,13 +2,13 @@
 //!
 //! [`generate`] writes a cluster that looks like a real multi-team one, as a kubectl-style
 //! `kind: List`: namespaces labelled with `team` and `env`; pods spread over them with `app`,
-//! `tier` and `version` labels, named ports (`http`, `grpc`, `metrics`, `dns`...), unique IPv4
-//! addresses in 10.244.0.0/14 and IPv6 ones for a fifth of them (dual-stack), a few pending
-//! pods without an IP; and policies mixing pod and namespace selectors, all four
-//! `matchExpressions` operators, `ipBlock` with `except`, numeric and named ports, `endPort`,
-//! ingress, egress, and default-deny. [`kubectl_dump`] dresses the same kind of cluster in
-//! everything kubectl prints (`managedFields`, `ownerReferences`, container statuses...), for
-//! measuring how fast the loader reads real dumps.
+//! `tier` and `version` labels, named ports (`http`, `grpc`, `metrics`, `dns`...), IPv4
+//! addresses from 10.244.0.2 on (unique up to 16 million pods), IPv6 ones too for a fifth of
+//! them (dual-stack), a few pending pods without an IP; and policies mixing pod and namespace
+//! selectors, all four `matchExpressions` operators, `ipBlock` with `except`, numeric and named
+//! ports, `endPort`, ingress, egress, and default-deny. [`kubectl_dump`] dresses the same kind
+//! of cluster in everything kubectl prints (`managedFields`, `ownerReferences`, container
+//! statuses...), for measuring how fast the loader reads real dumps.
 //!
 //! Output depends only on the parameters: the seeded generator is our own SplitMix64, not a
 //! library whose sequences may change between releases.

@@ -195,8 +195,9 @@ fn group(name: &'static str) -> impl Strategy<Value = AddressGroup> {
         })
 }
 
+/// Groups in no particular order, names possibly repeated (the first of a name counts).
 fn groups() -> impl Strategy<Value = Vec<AddressGroup>> {
-    subsequence(GROUP_NAMES.to_vec(), 0..=5)
+    prop::collection::vec(select(GROUP_NAMES.to_vec()), 0..6)
         .prop_flat_map(|names| names.into_iter().map(group).collect::<Vec<_>>())
 }
 
@@ -302,6 +303,80 @@ pub fn tuple(owned: Vec<IpAddr>) -> impl Strategy<Value = Tuple> {
 /// A random configuration and `count` tuples mostly between its workloads.
 pub fn firewall_and_tuples(count: usize) -> impl Strategy<Value = (FirewallConfig, Vec<Tuple>)> {
     firewall().prop_flat_map(move |config| {
+        let tuples = prop::collection::vec(tuple(addresses_of(&config.workloads)), count);
+        (Just(config), tuples)
+    })
+}
+
+/// A configuration like a translated cluster's: long runs of pass rules whose endpoint_2 is a
+/// tag expression (which the compiled engine groups into blocks), then deny rules.
+pub fn tag_heavy_firewall() -> impl Strategy<Value = FirewallConfig> {
+    let peer = prop::collection::vec(term(), 1..=2).prop_map(Endpoint::Tags);
+    let local = prop_oneof![
+        Just(Endpoint::Tags(Vec::new())),
+        prop::collection::vec(term(), 1..=1).prop_map(Endpoint::Tags),
+    ];
+    let pass = (
+        local.clone(),
+        peer,
+        service(),
+        prop_oneof![Just(Direction::Ingress), Just(Direction::Egress)],
+    )
+        .prop_map(
+            |(endpoint_1, endpoint_2, service, direction)| FirewallRule {
+                name: String::new(),
+                action: Action::Pass,
+                service,
+                endpoint_1,
+                direction,
+                endpoint_2,
+            },
+        );
+    let deny = (
+        local,
+        prop_oneof![Just(Direction::Ingress), Just(Direction::Egress)],
+    )
+        .prop_map(|(endpoint_1, direction)| FirewallRule {
+            name: String::new(),
+            action: Action::Deny,
+            service: Service::ANY,
+            endpoint_1,
+            direction,
+            endpoint_2: Endpoint::Any,
+        });
+    (
+        groups(),
+        prop::collection::vec(pass, 10..40),
+        prop::collection::vec(deny, 0..3),
+        workloads(10),
+    )
+        .prop_map(
+            |(address_groups, passes, denies, workloads)| FirewallConfig {
+                tags: Vec::new(),
+                address_groups,
+                application_policy_set: ApplicationPolicySet {
+                    name: "aps".into(),
+                    policies: vec![
+                        FirewallPolicy {
+                            name: "allow".into(),
+                            rules: passes,
+                        },
+                        FirewallPolicy {
+                            name: "deny".into(),
+                            rules: denies,
+                        },
+                    ],
+                },
+                workloads,
+            },
+        )
+}
+
+/// [`tag_heavy_firewall`] and `count` tuples mostly between its workloads.
+pub fn tag_heavy_firewall_and_tuples(
+    count: usize,
+) -> impl Strategy<Value = (FirewallConfig, Vec<Tuple>)> {
+    tag_heavy_firewall().prop_flat_map(move |config| {
         let tuples = prop::collection::vec(tuple(addresses_of(&config.workloads)), count);
         (Just(config), tuples)
     })

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use tagwall::conntrack::{Config, ConnTable};
 use tagwall::firewall::{Action, RuleId};
 use tagwall::lookup::{Decide, Side, Verdict};
 use tagwall::protocol::Protocol;
@@ -92,5 +93,13 @@ impl Decide for PairDecider {
             self.generation,
             self.allowed.contains(&(tuple.src, tuple.dst)),
         )
+    }
+}
+
+/// A table of `config`, which the calling test built valid.
+pub fn table(config: Config) -> ConnTable {
+    match ConnTable::new(config) {
+        Ok(table) => table,
+        Err(error) => unreachable!("the test config is valid: {error}"),
     }
 }

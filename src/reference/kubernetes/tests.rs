@@ -535,3 +535,21 @@ fn explanations_serialize_with_reason_tags() {
         })
     );
 }
+
+#[test]
+fn empty_peer_and_port_lists_match_everything_like_absent_ones() {
+    // The API text: "If this field is empty or missing, this rule matches all sources" (and
+    // likewise all ports); the model normalises empty to `None`, but a cluster built in code
+    // may carry `Some(vec![])`.
+    let cluster = cluster(vec![policy(
+        "y",
+        "empty-lists",
+        Some(vec![rule(Some(Vec::new()), Some(Vec::new()))]),
+        None,
+    )]);
+    let explanation = evaluate(&cluster, &tuple(EXTERNAL, YA, Protocol::Other(1), 0));
+    let SideReason::Allowed { by, .. } = &explanation.ingress else {
+        panic!("expected allowed ingress, got {explanation}");
+    };
+    assert_eq!((by[0].peer, by[0].port), (Entry::All, Entry::All));
+}

@@ -1,0 +1,358 @@
+//! The backbone: on generated clusters, every engine gives the same answer.
+//!
+//! - `reference` (Kubernetes semantics) == `linear` over the `kubernetes`-mode translation ==
+//!   `compiled` over it, on every pod pair, external address, protocol and port;
+//! - `compiled` == `linear` verdict for verdict (deciding rules included) in both modes.
+//!
+//! Clusters come from a small vocabulary on purpose (few labels, values, namespaces and CIDRs),
+//! so selectors, peers and ipBlocks collide often. Each case is one seed; a failure prints the
+//! seed and the cluster as JSON. Cases: `TAGWALL_PROPTEST_CASES` (default 256).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "generated clusters are valid by construction; a failure is a test bug"
+)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use proptest::prelude::*;
+use tagwall::compile::{Builder, Config};
+use tagwall::model::{
+    Cluster, IpBlock, LabelSelector, Labels, NAMESPACE_NAME_LABEL, NamedPort, Namespace,
+    NetworkPolicy, Operator, Peer, Pod, PolicyPort, PolicyTypes, PortRule, Requirement, Rule,
+};
+use tagwall::protocol::{PortRange, Protocol};
+use tagwall::reference::{kubernetes, linear};
+use tagwall::synth::Rng;
+use tagwall::translate::{Mode, translate};
+use tagwall::tuple::Tuple;
+
+fn cases() -> u32 {
+    std::env::var("TAGWALL_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
+}
+
+const NAMESPACES: [&str; 3] = ["x", "y", "z"];
+const KEYS: [&str; 3] = ["app", "tier", "team"];
+const VALUES: [&str; 3] = ["a", "b", "c"];
+const PORT_NAMES: [(&str, u16, Protocol); 4] = [
+    ("http", 80, Protocol::Tcp),
+    ("alt", 81, Protocol::Tcp),
+    ("dns", 53, Protocol::Udp),
+    ("sig", 90, Protocol::Sctp),
+];
+const CIDRS: [&str; 9] = [
+    "10.0.0.0/16",
+    "10.0.1.0/24",
+    "10.0.0.0/8",
+    "0.0.0.0/0",
+    "192.168.0.0/16",
+    "10.0.2.0/25",
+    "fd00::/16",
+    "::/0",
+    "fd00:0:0:1::/64",
+];
+const EXCEPTS: [&str; 8] = [
+    "10.0.1.0/25",
+    "10.0.1.1/32",
+    "10.0.2.0/24",
+    "10.0.0.0/24",
+    "192.168.1.0/24",
+    "fd00:0:0:1::/64",
+    "fd00:0:0:1::2/128",
+    "10.0.0.0/16",
+];
+const EXTERNALS: [&str; 5] = [
+    "10.0.1.77",
+    "10.9.9.9",
+    "192.168.1.5",
+    "8.8.8.8",
+    "fd00:0:0:9::1",
+];
+
+fn labels(rng: &mut Rng, max: usize) -> Labels {
+    let mut labels = Labels::new();
+    for _ in 0..rng.below(max + 1) {
+        labels.insert(rng.pick(&KEYS).to_string(), rng.pick(&VALUES).to_string());
+    }
+    labels
+}
+
+fn selector(rng: &mut Rng) -> LabelSelector {
+    let mut selector = LabelSelector {
+        match_labels: labels(rng, 1),
+        match_expressions: Vec::new(),
+    };
+    for _ in 0..rng.below(2) {
+        let operator = *rng.pick(&[
+            Operator::In,
+            Operator::NotIn,
+            Operator::Exists,
+            Operator::DoesNotExist,
+        ]);
+        let values: BTreeSet<String> = match operator {
+            Operator::In | Operator::NotIn => (0..1 + rng.below(2))
+                .map(|_| rng.pick(&VALUES).to_string())
+                .collect(),
+            Operator::Exists | Operator::DoesNotExist => BTreeSet::new(),
+        };
+        selector.match_expressions.push(Requirement {
+            key: rng.pick(&KEYS).to_string(),
+            operator,
+            values,
+        });
+    }
+    selector
+}
+
+fn ip_block(rng: &mut Rng) -> IpBlock {
+    let cidr: IpNet = rng.pick(&CIDRS).parse().unwrap();
+    let except = EXCEPTS
+        .iter()
+        .map(|e| e.parse::<IpNet>().unwrap())
+        .filter(|e| cidr.contains(e) && e.prefix_len() > cidr.prefix_len() && rng.chance(50))
+        .collect();
+    IpBlock { cidr, except }
+}
+
+fn peer(rng: &mut Rng) -> Peer {
+    match rng.below(5) {
+        0 => Peer::IpBlock(ip_block(rng)),
+        1 => Peer::Pods {
+            namespace_selector: Some(selector(rng)),
+            pod_selector: None,
+        },
+        2 => Peer::Pods {
+            namespace_selector: None,
+            pod_selector: Some(selector(rng)),
+        },
+        _ => Peer::Pods {
+            namespace_selector: Some(selector(rng)),
+            pod_selector: Some(selector(rng)),
+        },
+    }
+}
+
+fn port_rule(rng: &mut Rng) -> PortRule {
+    let protocol = *rng.pick(&[Protocol::Tcp, Protocol::Tcp, Protocol::Udp, Protocol::Sctp]);
+    let port = match rng.below(5) {
+        0 => None,
+        1 => Some(PolicyPort::Numbers(PortRange::single(
+            *rng.pick(&[80, 81, 53, 90]),
+        ))),
+        2 => Some(PolicyPort::Numbers(PortRange { start: 80, end: 85 })),
+        _ => Some(PolicyPort::Named(
+            rng.pick(&["http", "alt", "dns", "sig", "none"]).to_string(),
+        )),
+    };
+    PortRule { protocol, port }
+}
+
+fn rules(rng: &mut Rng) -> Vec<Rule> {
+    (0..rng.below(3))
+        .map(|_| Rule {
+            peers: rng
+                .chance(75)
+                .then(|| (0..1 + rng.below(3)).map(|_| peer(rng)).collect()),
+            ports: rng
+                .chance(60)
+                .then(|| (0..1 + rng.below(2)).map(|_| port_rule(rng)).collect()),
+        })
+        .collect()
+}
+
+/// A small cluster: namespaces x/y/z, 1-4 pods each (some dual-stack), 1-5 policies.
+fn cluster(seed: u64) -> Cluster {
+    let mut rng = Rng::new(seed);
+    let mut cluster = Cluster::default();
+    for (n, name) in NAMESPACES.iter().enumerate() {
+        let mut ns_labels = labels(&mut rng, 2);
+        ns_labels.insert(NAMESPACE_NAME_LABEL.to_string(), name.to_string());
+        cluster.namespaces.insert(
+            name.to_string(),
+            Namespace {
+                name: name.to_string(),
+                labels: ns_labels,
+            },
+        );
+        for p in 0..1 + rng.below(4) {
+            let mut ips: Vec<IpAddr> = vec![format!("10.0.{n}.{}", p + 1).parse().unwrap()];
+            if rng.chance(30) {
+                ips.push(format!("fd00:0:0:{n}::{}", p + 1).parse().unwrap());
+            }
+            let mut ports = Vec::new();
+            for (name, port, protocol) in PORT_NAMES {
+                if rng.chance(50) {
+                    ports.push(NamedPort {
+                        name: name.to_string(),
+                        // Pods disagree on a name's number, as real ones do.
+                        port: port + u16::from(rng.chance(20)),
+                        protocol,
+                    });
+                }
+            }
+            ports.sort();
+            cluster.pods.push(Pod {
+                namespace: name.to_string(),
+                name: format!("p{p}"),
+                labels: labels(&mut rng, 3),
+                ips,
+                ports,
+            });
+        }
+    }
+    let mut names = BTreeMap::new();
+    for i in 0..1 + rng.below(5) {
+        let namespace = rng.pick(&NAMESPACES).to_string();
+        let ingress = rules(&mut rng);
+        let egress = rules(&mut rng);
+        let policy_types = match rng.below(3) {
+            0 => PolicyTypes {
+                ingress: true,
+                egress: false,
+            },
+            1 => PolicyTypes {
+                ingress: false,
+                egress: true,
+            },
+            _ => PolicyTypes {
+                ingress: true,
+                egress: true,
+            },
+        };
+        let policy = NetworkPolicy {
+            namespace: namespace.clone(),
+            name: format!("np{i}"),
+            pod_selector: if rng.chance(30) {
+                LabelSelector::default()
+            } else {
+                selector(&mut rng)
+            },
+            policy_types,
+            ingress,
+            egress,
+        };
+        names.insert((namespace, format!("np{i}")), policy);
+    }
+    cluster.policies = names.into_values().collect();
+    cluster
+}
+
+fn tuples(cluster: &Cluster) -> Vec<Tuple> {
+    let mut addresses: Vec<IpAddr> = cluster.pods.iter().flat_map(|p| p.ips.clone()).collect();
+    addresses.extend(EXTERNALS.iter().map(|a| a.parse::<IpAddr>().unwrap()));
+    let mut out = Vec::new();
+    for &src in &addresses {
+        for &dst in &addresses {
+            if src.is_ipv4() != dst.is_ipv4() {
+                continue;
+            }
+            for protocol in [
+                Protocol::Tcp,
+                Protocol::Udp,
+                Protocol::Sctp,
+                Protocol::Other(1),
+            ] {
+                for port in [80, 81, 53, 85, 90, 9999] {
+                    out.push(Tuple {
+                        src,
+                        dst,
+                        protocol,
+                        src_port: 40000,
+                        dst_port: port,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn check(seed: u64) -> Result<(), TestCaseError> {
+    let cluster = cluster(seed);
+    let dump = || serde_json::to_string(&cluster).unwrap();
+    let builder = Builder::new(Config::default());
+    let k8s = translate(&cluster, Mode::Kubernetes).config;
+    let cn2 = translate(&cluster, Mode::Cn2).config;
+    let compiled_k8s = builder.build(&k8s).expect("compiles");
+    let compiled_cn2 = builder.build(&cn2).expect("compiles");
+    for tuple in tuples(&cluster) {
+        let reference = kubernetes::evaluate(&cluster, &tuple);
+        let linear_k8s = linear::evaluate(&k8s, &tuple);
+        prop_assert_eq!(
+            reference.allowed(),
+            linear_k8s.allowed(),
+            "seed {} tuple {:?}\nreference: {}\nlinear: {:?}\ncluster: {}",
+            seed,
+            tuple,
+            reference,
+            linear_k8s,
+            dump()
+        );
+        prop_assert_eq!(
+            compiled_k8s.lookup(&tuple),
+            linear_k8s,
+            "seed {} tuple {:?}",
+            seed,
+            tuple
+        );
+        let linear_cn2 = linear::evaluate(&cn2, &tuple);
+        prop_assert_eq!(
+            compiled_cn2.lookup(&tuple),
+            linear_cn2,
+            "seed {} tuple {:?}",
+            seed,
+            tuple
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    #[test]
+    fn all_engines_agree_on_small_worlds(seed in any::<u64>()) {
+        check(seed)?;
+    }
+}
+
+/// The synthetic generator's clusters (realistic shapes, bigger) agree too.
+#[test]
+fn all_engines_agree_on_synthetic_clusters() {
+    for seed in 0..u64::from(cases() / 64).max(2) {
+        let params = tagwall::synth::SynthParams {
+            namespaces: 4,
+            pods: 40,
+            policies: 12,
+            seed,
+            ..Default::default()
+        };
+        let cluster = tagwall::k8s::load_str("synthetic.json", &tagwall::synth::generate(&params))
+            .expect("synthetic clusters load")
+            .cluster;
+        let k8s = translate(&cluster, Mode::Kubernetes).config;
+        let compiled = Builder::new(Config::default())
+            .build(&k8s)
+            .expect("compiles");
+        for tuple in tuples(&cluster).into_iter().step_by(7) {
+            let reference = kubernetes::evaluate(&cluster, &tuple);
+            let verdict = compiled.lookup(&tuple);
+            assert_eq!(
+                reference.allowed(),
+                verdict.allowed(),
+                "seed {seed} tuple {tuple:?}\n{reference}"
+            );
+            assert_eq!(
+                verdict,
+                linear::evaluate(&k8s, &tuple),
+                "seed {seed} tuple {tuple:?}"
+            );
+        }
+    }
+}
