@@ -1295,9 +1295,23 @@ pub fn conntrack_matches_model(data: &[u8]) -> Result<(), Failure> {
                 }
             }
             Op::Expire(budget) => {
+                // With room for everything, expire in full: every shard's clock then moves to
+                // `now`, as the model's do, and exactly the live connections stay.
+                let budget = if roomy { usize::MAX } else { budget };
                 let removed = table.expire(at, budget);
                 if removed > budget {
                     return Err(format!("{context}: removed {removed} over budget {budget}"));
+                }
+                if roomy {
+                    for shard in 0..config.shards {
+                        model.clock(shard, now);
+                    }
+                    let (len, live) = (table.len(), model.live_count(&table));
+                    if len != live {
+                        return Err(format!(
+                            "{context}: after a full expiry the table holds {len}, the model {live}"
+                        ));
+                    }
                 }
             }
             Op::Swap(mask) => {
