@@ -440,7 +440,26 @@ fn a_very_large_number_of_tiny_policies() {
         .unwrap();
     }
     text.push_str("]}");
-    let loaded = load(text.as_bytes()).unwrap();
+    // Two pods and `count` policies: past a million objects the default limit stops the load
+    // with its error; an agent that means to read more raises `max_objects`.
+    let objects = count + 2;
+    if objects > Limits::default().max_objects {
+        assert!(matches!(
+            load(text.as_bytes()).unwrap_err(),
+            LoadError::Limit {
+                limit: "max_objects",
+                ..
+            }
+        ));
+    }
+    let options = LoadOptions {
+        limits: Limits {
+            max_objects: objects,
+            ..Limits::default()
+        },
+        lenient: false,
+    };
+    let loaded = load_with(text.as_bytes(), options).unwrap();
     assert_eq!(loaded.cluster.policies.len(), count);
     let config = translate(&loaded.cluster, Mode::Kubernetes).config;
     let rules = config.rules().count();
