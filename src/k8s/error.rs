@@ -26,15 +26,54 @@ impl ObjectRef {
 impl fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = if self.name.is_empty() {
-            "<unnamed>"
+            "<unnamed>".to_string()
         } else {
-            &self.name
+            tidy(&self.name)
         };
         match &self.namespace {
-            Some(namespace) => write!(f, "{} {namespace}/{name}", self.kind),
+            Some(namespace) => write!(f, "{} {}/{name}", self.kind, tidy(namespace)),
             None => write!(f, "{} {name}", self.kind),
         }
     }
+}
+
+/// Longest stretch of a message (its text between two backticks) kept whole; longer ones are
+/// user input (our own wording is shorter) and are cut, so a megabyte name costs a short error.
+const STRETCH_MAX: usize = 200;
+/// How much of a cut stretch is kept.
+const STRETCH_KEPT: usize = 64;
+
+/// A message as one short line: control characters (a line break in a quoted name or CIDR)
+/// escaped as `\n` and the like, and any stretch between backticks longer than [`STRETCH_MAX`]
+/// cut to its start and its length: errors and warnings are printed one per line.
+pub(crate) fn tidy(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(4 * STRETCH_MAX));
+    for (i, stretch) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let (kept, cut) = match stretch.char_indices().nth(STRETCH_MAX) {
+            Some(_) => {
+                let end = stretch
+                    .char_indices()
+                    .nth(STRETCH_KEPT)
+                    .map_or(stretch.len(), |(at, _)| at);
+                (&stretch[..end], true)
+            }
+            None => (stretch, false),
+        };
+        for c in kept.chars() {
+            if c.is_control() {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+        if cut {
+            out.push_str(&format!("... ({} bytes)", stretch.len()));
+        }
+    }
+    out
 }
 
 /// Where a parser error happened, when the parser says.

@@ -20,7 +20,8 @@ pub struct LoadOptions {
     /// Resource limits.
     pub limits: Limits,
     /// Skip each invalid object with one [`Warning`] and keep the rest, instead of failing on
-    /// the first (the default). Parse errors and exceeded limits fail in both modes.
+    /// the first (the default); a list entry that is not an object is skipped the same way.
+    /// Parse errors and exceeded limits fail in both modes.
     pub lenient: bool,
 }
 
@@ -124,6 +125,18 @@ impl Loader {
     fn add_item(&mut self, file: &Arc<str>, item: Item) -> Result<(), LoadError> {
         match item {
             Item::Object(object) => self.add_object(file, *object),
+            // One entry of a list, like one invalid object, is skipped in lenient mode rather
+            // than losing the good entries around it (found by fuzzing `load_never_panics`).
+            Item::NotObject if self.options.lenient => {
+                self.warnings.push(Warning {
+                    source: file.to_string(),
+                    object: String::new(),
+                    field: String::new(),
+                    message: "a list holds an entry that is not an object; entry skipped"
+                        .to_string(),
+                });
+                Ok(())
+            }
             Item::NotObject => Err(LoadError::Parse {
                 file: file.to_string(),
                 position: None,

@@ -3,7 +3,7 @@
 
 use serde_saphyr::budget::BudgetBreach;
 
-use super::error::{LoadError, Position};
+use super::error::{LoadError, Position, tidy};
 use super::limits::Limits;
 use super::raw::Document;
 
@@ -138,7 +138,7 @@ fn json_error(file: &str, error: &serde_json::Error) -> LoadError {
     });
     // serde_json appends the position to its message; it goes in front instead.
     let suffix = format!(" at line {} column {}", error.line(), error.column());
-    let message = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
+    let message = tidy(text.strip_suffix(&suffix).unwrap_or(&text));
     LoadError::Parse {
         file: file.to_string(),
         position,
@@ -238,7 +238,7 @@ fn yaml_error(file: &str, error: &serde_saphyr::Error, limits: &Limits) -> LoadE
     LoadError::Parse {
         file: file.to_string(),
         position,
-        message: yaml_message(error),
+        message: tidy(&yaml_message(error)),
     }
 }
 

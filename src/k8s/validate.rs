@@ -7,6 +7,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
+use super::error::tidy;
 use super::names;
 use super::raw::{
     RawContainer, RawIpBlock, RawMeta, RawPeer, RawPodSpec, RawPodStatus, RawPolicySpec, RawPort,
@@ -82,7 +83,7 @@ impl Walk {
     fn invalid(&self, message: impl Into<String>) -> Invalid {
         Invalid {
             field: self.path.clone(),
-            message: message.into(),
+            message: tidy(&message.into()),
         }
     }
 
@@ -95,7 +96,7 @@ impl Walk {
         path.push_str(field);
         Invalid {
             field: path,
-            message: message.into(),
+            message: tidy(&message.into()),
         }
     }
 
@@ -104,7 +105,7 @@ impl Walk {
         let field = self.path.clone();
         self.notes.push(Note {
             field,
-            message: message.into(),
+            message: tidy(&message.into()),
         });
     }
 }
@@ -489,6 +490,19 @@ fn cidr(value: &Scalar, walk: &mut Walk) -> Result<IpNet, Invalid> {
     let network = net.trunc();
     if network != net {
         walk.note(format!("`{net}` has host bits set; read as `{network}`"));
+    }
+    // Go's `net.ParseCIDR`, which the API server's validation uses, accepts an IPv4-mapped
+    // block such as `::ffff:10.0.0.0/104`, and `IPNet.Contains` then matches IPv4 addresses
+    // against it as `10.0.0.0/8`. tagwall reads every IPv4-mapped address as IPv4 (pod IPs,
+    // tuples), so the block is read in its IPv4 form too; left IPv6, it would match nothing.
+    if let IpNet::V6(v6) = network
+        && let Some(v4) = v6.network().to_ipv4_mapped()
+        && let Some(len) = v6.prefix_len().checked_sub(96)
+        && let Ok(mapped) = ipnet::Ipv4Net::new(v4, len)
+    {
+        let mapped = IpNet::V4(mapped);
+        walk.note(format!("`{network}` is IPv4-mapped; read as `{mapped}`"));
+        return Ok(mapped);
     }
     Ok(network)
 }
