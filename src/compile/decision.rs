@@ -24,9 +24,11 @@ pub struct Decision {
     /// Identities by [`IdentityId`]: every identity of this decision's lineage, so that ids stay
     /// put across [`Decision::with_workloads`] (peer sets are over ids). Some may be unused.
     pub(crate) identities: Vec<Arc<Identity>>,
-    identity_index: AHashMap<IdentityKey, IdentityId>,
+    identity_index: Arc<AHashMap<IdentityKey, IdentityId>>,
     /// Identities some workload has.
     live_identities: usize,
+    /// Workloads per identity id.
+    identity_users: Vec<u32>,
     pub(crate) inventory: Inventory,
     workload_count: usize,
     generation: u64,
@@ -42,11 +44,11 @@ impl Decision {
     ) -> Result<Decision, CompileError> {
         policies.config.check(Limit::Workloads, workloads.len())?;
         let (mut identity_index, mut identities) = match previous {
-            Some(p) => (p.identity_index.clone(), p.identities.clone()),
+            Some(p) => (p.identity_index.as_ref().clone(), p.identities.clone()),
             None => (AHashMap::new(), Vec::new()),
         };
         let mut new_keys: Vec<IdentityKey> = Vec::new();
-        let mut in_use: Vec<bool> = vec![false; identities.len()];
+        let mut identity_users: Vec<u32> = vec![0; identities.len()];
         let mut live_identities = 0;
         let mut workload_identities = Vec::with_capacity(workloads.len());
         for workload in workloads {
@@ -57,23 +59,23 @@ impl Decision {
                     let position = identities.len() + new_keys.len();
                     let id = IdentityId(index_u32(position).unwrap_or(u32::MAX));
                     new_keys.push(key.clone());
-                    in_use.push(false);
+                    identity_users.push(0);
                     identity_index.insert(key, id);
                     id
                 }
             };
-            if let Some(used) = in_use.get_mut(id.0 as usize)
-                && !*used
-            {
-                *used = true;
-                live_identities += 1;
-                policies.config.check(Limit::Identities, live_identities)?;
+            if let Some(users) = identity_users.get_mut(id.0 as usize) {
+                if *users == 0 {
+                    live_identities += 1;
+                    policies.config.check(Limit::Identities, live_identities)?;
+                }
+                *users += 1;
             }
             workload_identities.push(id);
         }
         // Unused identities are kept for their ids; once they outnumber the used ones, start
         // afresh so that churn cannot grow the structure without bound.
-        if previous.is_some() && in_use.len() > 2 * live_identities + 64 {
+        if previous.is_some() && identity_users.len() > 2 * live_identities + 64 {
             return Decision::assemble(policies, workloads, None);
         }
         let built = {
@@ -89,8 +91,9 @@ impl Decision {
         let inventory = Inventory::build(workloads, &workload_identities, &policies.groups);
         Ok(Decision {
             identities,
-            identity_index,
+            identity_index: Arc::new(identity_index),
             live_identities,
+            identity_users,
             inventory,
             workload_count: workloads.len(),
             generation: 0,
@@ -102,6 +105,117 @@ impl Decision {
     /// identities this decision already has keep their ids and tables; only new ones are built.
     pub fn with_workloads(&self, workloads: &[Workload]) -> Result<Decision, CompileError> {
         Decision::assemble(self.policies.clone(), workloads, Some(self))
+    }
+
+    /// This decision with some workloads added or changed (matched by name) and some removed
+    /// (by name), without rebuilding the inventory: only the inventory shards the changed
+    /// addresses and names fall in are copied, the rest is shared with `self`.
+    ///
+    /// The result answers as a fresh build would on the workload list where each changed
+    /// workload replaced the one of its name in place, the removed ones were dropped and the
+    /// added ones were appended in order. Names are expected to be unique (as
+    /// `namespace/pod` names are); a name is matched to the first workload that had it. A
+    /// workload whose tags and named ports match an existing identity costs a few shard
+    /// copies; a new identity gets its tables built by one pass over the rules. Identities no
+    /// workload has any more are kept (their ids stay reserved) until the next
+    /// [`Decision::with_workloads`] or build.
+    pub fn update(
+        &self,
+        added_or_changed: &[Workload],
+        removed: &[&str],
+    ) -> Result<Decision, CompileError> {
+        let policies = &self.policies;
+        let mut inventory = self.inventory.clone();
+        let mut identity_users = self.identity_users.clone();
+        let mut live_identities = self.live_identities;
+        let mut workload_count = self.workload_count;
+        let release = |users: &mut Vec<u32>, live: &mut usize, id: IdentityId| {
+            if let Some(count) = users.get_mut(id.0 as usize)
+                && *count > 0
+            {
+                *count -= 1;
+                if *count == 0 {
+                    *live -= 1;
+                }
+            }
+        };
+        for name in removed {
+            if let Some(gone) = inventory.remove(name) {
+                release(&mut identity_users, &mut live_identities, gone.identity);
+                workload_count -= 1;
+            }
+        }
+        // Identities first: new ones need tables before workloads can point at them.
+        let keys: Vec<IdentityKey> = added_or_changed
+            .iter()
+            .map(|w| policies.identity_key(w))
+            .collect();
+        let mut new_keys: Vec<IdentityKey> = Vec::new();
+        let mut new_ids: AHashMap<IdentityKey, IdentityId> = AHashMap::new();
+        for key in &keys {
+            if self.identity_index.contains_key(key) || new_ids.contains_key(key) {
+                continue;
+            }
+            let position = self.identities.len() + new_keys.len();
+            new_ids.insert(
+                key.clone(),
+                IdentityId(index_u32(position).unwrap_or(u32::MAX)),
+            );
+            new_keys.push(key.clone());
+        }
+        let mut identities = self.identities.clone();
+        let mut identity_index = None;
+        if !new_keys.is_empty() {
+            let all: Vec<Option<&IdentityKey>> = identities
+                .iter()
+                .map(|i| Some(&i.key))
+                .chain(new_keys.iter().map(Some))
+                .collect();
+            let build: Vec<usize> = (identities.len()..all.len()).collect();
+            let built = policies.build_identities(&all, &build)?;
+            identities.extend(built.into_iter().map(Arc::new));
+            identity_users.resize(identities.len(), 0);
+            let mut index = self.identity_index.as_ref().clone();
+            index.extend(new_ids.iter().map(|(k, v)| (k.clone(), *v)));
+            identity_index = Some(Arc::new(index));
+        }
+        for (workload, key) in added_or_changed.iter().zip(&keys) {
+            let Some(id) = self
+                .identity_index
+                .get(key)
+                .or_else(|| new_ids.get(key))
+                .copied()
+            else {
+                continue;
+            };
+            let kept = inventory.remove(&workload.name).map(|old| {
+                release(&mut identity_users, &mut live_identities, old.identity);
+                old.workload
+            });
+            if kept.is_none() {
+                workload_count += 1;
+            }
+            if let Some(users) = identity_users.get_mut(id.0 as usize) {
+                if *users == 0 {
+                    live_identities += 1;
+                }
+                *users += 1;
+            }
+            inventory.add(workload, id, kept, &policies.groups);
+        }
+        policies.config.check(Limit::Workloads, workload_count)?;
+        policies.config.check(Limit::Identities, live_identities)?;
+        inventory.recount();
+        Ok(Decision {
+            policies: policies.clone(),
+            identities,
+            identity_index: identity_index.unwrap_or_else(|| self.identity_index.clone()),
+            live_identities,
+            identity_users,
+            inventory,
+            workload_count,
+            generation: 0,
+        })
     }
 
     /// The generation the [`crate::engine::Engine`] gave this decision (0 before any swap).
