@@ -68,6 +68,18 @@ fn compile(c: &mut Criterion) {
     group.bench_function("add", |b| {
         b.iter(|| decision.with_workloads(black_box(&added)))
     });
+
+    // The same two events through `update`, which copies only the inventory shards it touches.
+    if let (Some(relabelled), Some(pod)) = (relabelled.last(), added.last()) {
+        let relabelled = std::slice::from_ref(relabelled);
+        group.bench_function("relabel_update", |b| {
+            b.iter(|| decision.update(black_box(relabelled), &[]))
+        });
+        let pod = std::slice::from_ref(pod);
+        group.bench_function("add_update", |b| {
+            b.iter(|| decision.update(black_box(pod), &[]))
+        });
+    }
     group.finish();
 }
 

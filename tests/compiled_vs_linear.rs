@@ -62,4 +62,50 @@ proptest! {
             prop_assert_eq!(churned.lookup(tuple), linear::evaluate(&fresh_config, tuple));
         }
     }
+
+    #[test]
+    fn update_equals_fresh_build(
+        (config, steps, tuples) in (firewall(), prop::collection::vec(churn(), 1..3))
+            .prop_flat_map(|(config, steps)| {
+                let mut owned = addresses_of(&config.workloads);
+                for (changes, _) in &steps {
+                    owned.extend(addresses_of(changes));
+                }
+                (Just(config), Just(steps), prop::collection::vec(tuple(owned), 64))
+            }),
+    ) {
+        let builder = Builder::new(Config::default());
+        let mut updated = builder.build(&config).unwrap();
+        let mut expected = config.workloads.clone();
+        for (changes, removed) in &steps {
+            let removed: Vec<&str> = removed.iter().map(String::as_str).collect();
+            updated = updated.update(changes, &removed).unwrap();
+            expected.retain(|w| !removed.contains(&w.name.as_str()));
+            for workload in changes {
+                match expected.iter_mut().find(|e| e.name == workload.name) {
+                    Some(slot) => *slot = workload.clone(),
+                    None => expected.push(workload.clone()),
+                }
+            }
+        }
+        let mut fresh_config = config.clone();
+        fresh_config.workloads = expected;
+        let fresh = builder.build(&fresh_config).unwrap();
+        prop_assert_eq!(updated.identity_count(), fresh.identity_count());
+        prop_assert_eq!(updated.workload_count(), fresh.workload_count());
+        prop_assert_eq!(updated.address_count(), fresh.address_count());
+        for tuple in &tuples {
+            prop_assert_eq!(updated.lookup(tuple), fresh.lookup(tuple), "tuple {:?}", tuple);
+            prop_assert_eq!(updated.lookup(tuple), linear::evaluate(&fresh_config, tuple));
+        }
+    }
+}
+
+/// One churn step: workloads added or changed (names `ns/w0`.. overlap the configured ones)
+/// and names removed (some unknown).
+fn churn() -> impl Strategy<Value = (Vec<tagwall::firewall::Workload>, Vec<String>)> {
+    (
+        workloads(12),
+        prop::collection::vec((0..14usize).prop_map(|i| format!("ns/w{i}")), 0..4),
+    )
 }

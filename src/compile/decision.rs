@@ -10,7 +10,6 @@ use super::identity::{Identity, IdentityKey};
 use super::ids::{IdentityId, index_u32};
 use super::inventory::Inventory;
 use super::policy::Policies;
-use super::ports::list_heap_bytes;
 use crate::firewall::Workload;
 
 /// A compiled firewall: policies indexed per security identity, workload addresses hashed,
@@ -22,56 +21,79 @@ use crate::firewall::Workload;
 pub struct Decision {
     /// Compiled rules, selectors, tags and address classes: shared with derived decisions.
     pub(crate) policies: Arc<Policies>,
-    /// Identities by [`IdentityId`].
-    pub(crate) identities: Vec<Identity>,
-    identity_index: AHashMap<IdentityKey, IdentityId>,
+    /// Identities by [`IdentityId`]: every identity of this decision's lineage, so that ids stay
+    /// put across [`Decision::with_workloads`] (peer sets are over ids). Some may be unused.
+    pub(crate) identities: Vec<Arc<Identity>>,
+    identity_index: Arc<AHashMap<IdentityKey, IdentityId>>,
+    /// Identities some workload has.
+    live_identities: usize,
+    /// Workloads per identity id.
+    identity_users: Vec<u32>,
     pub(crate) inventory: Inventory,
     workload_count: usize,
     generation: u64,
 }
 
 impl Decision {
-    /// Puts together the inventory part for `workloads` over compiled `policies`, reusing the
-    /// identities `previous` already built.
+    /// Puts together the inventory part for `workloads` over compiled `policies`, keeping the
+    /// identities (ids and tables) `previous` already has.
     pub(crate) fn assemble(
         policies: Arc<Policies>,
         workloads: &[Workload],
         previous: Option<&Decision>,
     ) -> Result<Decision, CompileError> {
         policies.config.check(Limit::Workloads, workloads.len())?;
-        let mut identity_index: AHashMap<IdentityKey, IdentityId> = AHashMap::new();
-        let mut identities: Vec<Option<Identity>> = Vec::new();
-        let mut to_build: Vec<(usize, IdentityKey)> = Vec::new();
+        let (mut identity_index, mut identities) = match previous {
+            Some(p) => (p.identity_index.as_ref().clone(), p.identities.clone()),
+            None => (AHashMap::new(), Vec::new()),
+        };
+        let mut new_keys: Vec<IdentityKey> = Vec::new();
+        let mut identity_users: Vec<u32> = vec![0; identities.len()];
+        let mut live_identities = 0;
         let mut workload_identities = Vec::with_capacity(workloads.len());
         for workload in workloads {
             let key = policies.identity_key(workload);
             let id = match identity_index.get(&key) {
                 Some(id) => *id,
                 None => {
-                    let position = identities.len();
-                    policies.config.check(Limit::Identities, position + 1)?;
+                    let position = identities.len() + new_keys.len();
                     let id = IdentityId(index_u32(position).unwrap_or(u32::MAX));
-                    let reused = previous.and_then(|p| p.identity(&key));
-                    if reused.is_none() {
-                        to_build.push((position, key.clone()));
-                    }
-                    identities.push(reused);
+                    new_keys.push(key.clone());
+                    identity_users.push(0);
                     identity_index.insert(key, id);
                     id
                 }
             };
+            if let Some(users) = identity_users.get_mut(id.0 as usize) {
+                if *users == 0 {
+                    live_identities += 1;
+                    policies.config.check(Limit::Identities, live_identities)?;
+                }
+                *users += 1;
+            }
             workload_identities.push(id);
         }
-        let (positions, keys): (Vec<usize>, Vec<IdentityKey>) = to_build.into_iter().unzip();
-        for (position, built) in positions.into_iter().zip(policies.build_identities(keys)?) {
-            if let Some(slot) = identities.get_mut(position) {
-                *slot = Some(built);
-            }
+        // Unused identities are kept for their ids; once they outnumber the used ones, start
+        // afresh so that churn cannot grow the structure without bound.
+        if previous.is_some() && identity_users.len() > 2 * live_identities + 64 {
+            return Decision::assemble(policies, workloads, None);
         }
+        let built = {
+            let all: Vec<Option<&IdentityKey>> = identities
+                .iter()
+                .map(|i| Some(&i.key))
+                .chain(new_keys.iter().map(Some))
+                .collect();
+            let build: Vec<usize> = (identities.len()..all.len()).collect();
+            policies.build_identities(&all, &build)?
+        };
+        identities.extend(built.into_iter().map(Arc::new));
         let inventory = Inventory::build(workloads, &workload_identities, &policies.groups);
         Ok(Decision {
-            identities: identities.into_iter().flatten().collect(),
-            identity_index,
+            identities,
+            identity_index: Arc::new(identity_index),
+            live_identities,
+            identity_users,
             inventory,
             workload_count: workloads.len(),
             generation: 0,
@@ -79,17 +101,121 @@ impl Decision {
         })
     }
 
-    fn identity(&self, key: &IdentityKey) -> Option<Identity> {
-        self.identity_index
-            .get(key)
-            .and_then(|id| self.identities.get(id.0 as usize))
-            .cloned()
-    }
-
     /// The same policies over another workload inventory, without recompiling the policies:
-    /// identities this decision already has keep their tables; only new ones are built.
+    /// identities this decision already has keep their ids and tables; only new ones are built.
     pub fn with_workloads(&self, workloads: &[Workload]) -> Result<Decision, CompileError> {
         Decision::assemble(self.policies.clone(), workloads, Some(self))
+    }
+
+    /// This decision with some workloads added or changed (matched by name) and some removed
+    /// (by name), without rebuilding the inventory: only the inventory shards the changed
+    /// addresses and names fall in are copied, the rest is shared with `self`.
+    ///
+    /// The result answers as a fresh build would on the workload list where each changed
+    /// workload replaced the one of its name in place, the removed ones were dropped and the
+    /// added ones were appended in order. Names are expected to be unique (as
+    /// `namespace/pod` names are); a name is matched to the first workload that had it. A
+    /// workload whose tags and named ports match an existing identity costs a few shard
+    /// copies; a new identity gets its tables built by one pass over the rules. Identities no
+    /// workload has any more are kept (their ids stay reserved) until the next
+    /// [`Decision::with_workloads`] or build.
+    pub fn update(
+        &self,
+        added_or_changed: &[Workload],
+        removed: &[&str],
+    ) -> Result<Decision, CompileError> {
+        let policies = &self.policies;
+        let mut inventory = self.inventory.clone();
+        let mut identity_users = self.identity_users.clone();
+        let mut live_identities = self.live_identities;
+        let mut workload_count = self.workload_count;
+        let release = |users: &mut Vec<u32>, live: &mut usize, id: IdentityId| {
+            if let Some(count) = users.get_mut(id.0 as usize)
+                && *count > 0
+            {
+                *count -= 1;
+                if *count == 0 {
+                    *live -= 1;
+                }
+            }
+        };
+        for name in removed {
+            if let Some(gone) = inventory.remove(name) {
+                release(&mut identity_users, &mut live_identities, gone.identity);
+                workload_count -= 1;
+            }
+        }
+        // Identities first: new ones need tables before workloads can point at them.
+        let keys: Vec<IdentityKey> = added_or_changed
+            .iter()
+            .map(|w| policies.identity_key(w))
+            .collect();
+        let mut new_keys: Vec<IdentityKey> = Vec::new();
+        let mut new_ids: AHashMap<IdentityKey, IdentityId> = AHashMap::new();
+        for key in &keys {
+            if self.identity_index.contains_key(key) || new_ids.contains_key(key) {
+                continue;
+            }
+            let position = self.identities.len() + new_keys.len();
+            new_ids.insert(
+                key.clone(),
+                IdentityId(index_u32(position).unwrap_or(u32::MAX)),
+            );
+            new_keys.push(key.clone());
+        }
+        let mut identities = self.identities.clone();
+        let mut identity_index = None;
+        if !new_keys.is_empty() {
+            let all: Vec<Option<&IdentityKey>> = identities
+                .iter()
+                .map(|i| Some(&i.key))
+                .chain(new_keys.iter().map(Some))
+                .collect();
+            let build: Vec<usize> = (identities.len()..all.len()).collect();
+            let built = policies.build_identities(&all, &build)?;
+            identities.extend(built.into_iter().map(Arc::new));
+            identity_users.resize(identities.len(), 0);
+            let mut index = self.identity_index.as_ref().clone();
+            index.extend(new_ids.iter().map(|(k, v)| (k.clone(), *v)));
+            identity_index = Some(Arc::new(index));
+        }
+        for (workload, key) in added_or_changed.iter().zip(&keys) {
+            let Some(id) = self
+                .identity_index
+                .get(key)
+                .or_else(|| new_ids.get(key))
+                .copied()
+            else {
+                continue;
+            };
+            let kept = inventory.remove(&workload.name).map(|old| {
+                release(&mut identity_users, &mut live_identities, old.identity);
+                old.workload
+            });
+            if kept.is_none() {
+                workload_count += 1;
+            }
+            if let Some(users) = identity_users.get_mut(id.0 as usize) {
+                if *users == 0 {
+                    live_identities += 1;
+                }
+                *users += 1;
+            }
+            inventory.add(workload, id, kept, &policies.groups);
+        }
+        policies.config.check(Limit::Workloads, workload_count)?;
+        policies.config.check(Limit::Identities, live_identities)?;
+        inventory.recount();
+        Ok(Decision {
+            policies: policies.clone(),
+            identities,
+            identity_index: identity_index.unwrap_or_else(|| self.identity_index.clone()),
+            live_identities,
+            identity_users,
+            inventory,
+            workload_count,
+            generation: 0,
+        })
     }
 
     /// The generation the [`crate::engine::Engine`] gave this decision (0 before any swap).
@@ -116,9 +242,9 @@ impl Decision {
         self.inventory.address_count()
     }
 
-    /// Distinct security identities.
+    /// Distinct security identities of the workloads.
     pub fn identity_count(&self) -> usize {
-        self.identities.len()
+        self.live_identities
     }
 
     /// Prefixes (group prefixes and excepts) in the longest-prefix tries.
@@ -134,20 +260,25 @@ impl Decision {
     /// Heap memory of the structure, estimated honestly: every allocation counted once (shared
     /// tables and lists too), hash maps at capacity, the tries at 64 bytes a prefix.
     pub fn structure_bytes(&self) -> usize {
-        let mut seen_tables = HashSet::new();
-        let mut seen_lists = HashSet::new();
+        let mut seen = HashSet::new();
         let mut bytes = size_of::<Decision>() + self.policies.heap_bytes();
-        bytes += self.identities.capacity() * size_of::<Identity>();
+        bytes += self.identities.capacity() * size_of::<Arc<Identity>>();
         for identity in &self.identities {
-            bytes += identity.key.heap_bytes();
+            bytes += 2 * size_of::<usize>() + size_of::<Identity>() + identity.key.heap_bytes();
             for table in [&identity.ingress, &identity.egress] {
-                if !seen_tables.insert(Arc::as_ptr(table)) {
+                if !seen.insert(Arc::as_ptr(table).cast::<u8>()) {
                     continue;
                 }
                 bytes += size_of_val(&**table) + 2 * size_of::<usize>() + table.heap_bytes();
                 for list in table.lists() {
-                    if seen_lists.insert(Arc::as_ptr(list).cast::<u8>()) {
-                        bytes += list_heap_bytes(list);
+                    if !seen.insert(Arc::as_ptr(list).cast::<u8>()) {
+                        continue;
+                    }
+                    bytes += list.heap_bytes();
+                    for set in list.peer_sets() {
+                        if seen.insert(Arc::as_ptr(set).cast::<u8>()) {
+                            bytes += set.heap_bytes();
+                        }
                     }
                 }
             }

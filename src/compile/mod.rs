@@ -40,6 +40,7 @@ mod groups;
 mod identity;
 mod ids;
 mod inventory;
+mod peers;
 mod policy;
 mod ports;
 mod selector;
@@ -54,5 +55,5 @@ pub use ids::{ClassId, GroupId, IdentityId, PortNameId, SelectorId, TagBit, Work
 /// Crate-internal access for the lookup fast path.
 pub(crate) mod internals {
     pub(crate) use super::inventory::Owner;
-    pub(crate) use super::ports::PeerTest;
+    pub(crate) use super::ports::{Candidate, PeerTest};
 }

@@ -10,6 +10,7 @@ use super::config::{CompileError, Config, Limit};
 use super::groups::AddressClasses;
 use super::identity::{Identity, IdentityKey, NamedPortEntry};
 use super::ids::{PortNameId, SelectorId, index_u32};
+use super::peers::PeerSets;
 use super::ports::{Candidate, Coverage, ListInterner, PeerFilter, PortTable};
 use super::selector::{GroupNames, Selector};
 use super::tags::TagSpace;
@@ -156,11 +157,18 @@ impl Policies {
         }
     }
 
-    /// Builds identities for `keys`: for each, the rules whose endpoint_1 selects it, indexed.
+    /// Builds the tables of the identities `build` (ids into `all`, every identity by id, `None`
+    /// for an id no longer in use): for each, the rules whose endpoint_1 selects it, indexed,
+    /// with peer sets over every identity of `all`.
     pub(crate) fn build_identities(
         &self,
-        keys: Vec<IdentityKey>,
+        all: &[Option<&IdentityKey>],
+        build: &[usize],
     ) -> Result<Vec<Identity>, CompileError> {
+        let keys: Vec<IdentityKey> = build
+            .iter()
+            .filter_map(|id| all.get(*id).copied().flatten().cloned())
+            .collect();
         let holders = self.holders(&keys);
         let selected = self.select_rules(&keys, &holders);
         let filters: Vec<Option<PeerFilter>> = self
@@ -168,7 +176,8 @@ impl Policies {
             .iter()
             .map(|s| s.filter(|bit| holders.get(bit.0 as usize).map_or(0, Vec::len)))
             .collect();
-        let mut interner = ListInterner::default();
+        let peers = PeerSets::new(&self.selectors, &self.groups, all, self.tags.bit_count());
+        let mut interner = ListInterner::new(peers);
         let mut tables: AHashMap<TableKey, Arc<PortTable>> = AHashMap::new();
         let mut identities = Vec::with_capacity(keys.len());
         for (key, [ingress_rules, egress_rules]) in keys.into_iter().zip(selected) {
@@ -253,7 +262,7 @@ impl Policies {
         direction: Direction,
         rules: Vec<u32>,
         key: &IdentityKey,
-        context: &mut TableContext<'_>,
+        context: &mut TableContext<'_, '_>,
     ) -> Arc<PortTable> {
         // Ingress resolves named ports on the identity itself, so its named ports are part of
         // what the table depends on; egress resolves them on the peer at lookup.
@@ -370,10 +379,10 @@ impl Policies {
 }
 
 /// What building port tables shares: the peer filters, and the tables and lists built so far.
-struct TableContext<'a> {
+struct TableContext<'a, 'k> {
     filters: &'a [Option<PeerFilter>],
     tables: &'a mut AHashMap<TableKey, Arc<PortTable>>,
-    interner: &'a mut ListInterner,
+    interner: &'a mut ListInterner<'k>,
 }
 
 /// What a port table depends on.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use ahash::AHashMap;
 
 use super::ids::{GroupId, PortNameId, SelectorId};
+use super::peers::{PeerSet, PeerSets};
 use crate::firewall::{Action, RuleId};
 use crate::protocol::{PortRange, Protocol};
 
@@ -25,12 +26,6 @@ pub(crate) enum PeerTest {
     TagsAll,
     /// The peer is a workload and has some bit of `mask` in bitset word `word`.
     TagsAny,
-    /// Not a candidate: the head of a block of `span` tag-tested candidates, followed by
-    /// `word` [`PeerTest::Summary`] entries. A peer with no bit of any summary passes none of
-    /// the block's filters, so the whole block is skipped.
-    Block,
-    /// Not a candidate: the union of the block's filter masks in bitset word `word`.
-    Summary,
 }
 
 /// The peer test of a candidate: a word test that is either the whole endpoint_2 test
@@ -94,27 +89,6 @@ impl Candidate {
         }
     }
 
-    /// A block header (`word` summaries, `span` candidates) or a summary (`word`, `mask`).
-    fn marker(test: PeerTest, word: usize, span: usize, mask: u64) -> Candidate {
-        Candidate {
-            mask,
-            word: u32::try_from(word).unwrap_or(u32::MAX),
-            rule: u32::try_from(span).unwrap_or(0),
-            peer: NONE,
-            local_group: NONE,
-            named: NONE,
-            action: Action::Deny,
-            test,
-            exact: false,
-        }
-    }
-
-    /// For a block header: how many summaries follow, then how many candidates.
-    #[inline]
-    pub(crate) fn block(&self) -> (usize, usize) {
-        (self.word as usize, self.rule as usize)
-    }
-
     /// The rule.
     #[inline]
     pub(crate) fn rule(&self) -> RuleId {
@@ -163,24 +137,98 @@ pub(crate) enum Coverage {
     Portless(u8),
 }
 
-/// A shared candidate list.
-pub(crate) type List = Arc<[Candidate]>;
-
-/// Shares equal candidate lists.
-#[derive(Default)]
-pub(crate) struct ListInterner {
-    lists: AHashMap<List, ()>,
-    entries: usize,
+/// A candidate list cut into blocks, each with the peers its candidates may match.
+#[derive(Debug)]
+pub(crate) struct CandidateList {
+    /// Blocks in order; each ends at `end` in `candidates` and starts where the last ended.
+    blocks: Box<[Block]>,
+    candidates: Box<[Candidate]>,
 }
 
-impl ListInterner {
+/// A run of candidates and the peers any of them may match.
+#[derive(Debug)]
+pub(crate) struct Block {
+    pub(crate) peers: Arc<PeerSet>,
+    end: u32,
+}
+
+impl CandidateList {
+    /// The blocks, each with its candidates, in rule order.
+    #[inline]
+    pub(crate) fn blocks(&self) -> impl Iterator<Item = (&PeerSet, &[Candidate])> {
+        let mut start = 0usize;
+        self.blocks.iter().map(move |block| {
+            let end = block.end as usize;
+            let candidates = self.candidates.get(start..end).unwrap_or(&[]);
+            start = end;
+            (&*block.peers, candidates)
+        })
+    }
+
+    /// Heap bytes of the list's own allocations (peer sets are shared, counted by the caller).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        2 * size_of::<usize>()
+            + size_of::<CandidateList>()
+            + size_of_val(&*self.blocks)
+            + size_of_val(&*self.candidates)
+    }
+
+    /// The peer sets of the blocks.
+    pub(crate) fn peer_sets(&self) -> impl Iterator<Item = &Arc<PeerSet>> {
+        self.blocks.iter().map(|b| &b.peers)
+    }
+}
+
+/// A shared candidate list.
+pub(crate) type List = Arc<CandidateList>;
+
+/// Shares equal candidate lists, and builds the blocks of new ones.
+pub(crate) struct ListInterner<'a> {
+    lists: AHashMap<Box<[Candidate]>, List>,
+    entries: usize,
+    peers: PeerSets<'a>,
+    empty: List,
+}
+
+impl<'a> ListInterner<'a> {
+    /// An interner whose lists get their peer sets from `peers`.
+    pub(crate) fn new(peers: PeerSets<'a>) -> ListInterner<'a> {
+        ListInterner {
+            lists: AHashMap::new(),
+            entries: 0,
+            peers,
+            empty: Arc::new(CandidateList {
+                blocks: Box::default(),
+                candidates: Box::default(),
+            }),
+        }
+    }
+
     fn intern(&mut self, candidates: Vec<Candidate>) -> List {
-        let list: List = candidates.into();
-        if let Some((existing, ())) = self.lists.get_key_value(&list) {
+        if candidates.is_empty() {
+            return self.empty.clone();
+        }
+        let candidates: Box<[Candidate]> = candidates.into();
+        if let Some(existing) = self.lists.get(&candidates) {
             return existing.clone();
         }
-        self.entries += list.len();
-        self.lists.insert(list.clone(), ());
+        self.entries += candidates.len();
+        let mut blocks = Vec::new();
+        let mut start = 0;
+        for run in candidates.chunk_by(same_block) {
+            for chunk in run.chunks(BLOCK) {
+                start += chunk.len();
+                blocks.push(Block {
+                    peers: self.peers.of(chunk),
+                    end: u32::try_from(start).unwrap_or(u32::MAX),
+                });
+            }
+        }
+        let list = Arc::new(CandidateList {
+            blocks: blocks.into(),
+            candidates: candidates.clone(),
+        });
+        self.lists.insert(candidates, list.clone());
         list
     }
 
@@ -188,6 +236,16 @@ impl ListInterner {
     pub(crate) fn entries(&self) -> usize {
         self.entries
     }
+}
+
+/// Blocks hold at most this many candidates: a peer in a block's set scans at most these.
+const BLOCK: usize = 32;
+
+/// Whether two neighbouring candidates go in one block: same action (a denied peer passes a
+/// whole run of allows with one test) and both or neither resolving a named port on the peer
+/// (a peer with the wrong port would otherwise scan the plain ones too).
+fn same_block(a: &Candidate, b: &Candidate) -> bool {
+    a.action == b.action && (a.named == NONE) == (b.named == NONE)
 }
 
 /// Disjoint port intervals of one ported protocol.
@@ -198,7 +256,10 @@ struct Intervals {
 }
 
 impl Intervals {
-    fn build(entries: &[(usize, Candidate, PortRange)], interner: &mut ListInterner) -> Intervals {
+    fn build(
+        entries: &[(usize, Candidate, PortRange)],
+        interner: &mut ListInterner<'_>,
+    ) -> Intervals {
         let mut bounds: Vec<u16> = vec![0];
         for (_, _, range) in entries {
             bounds.push(range.start);
@@ -231,7 +292,7 @@ impl Intervals {
     }
 
     #[inline]
-    fn find(&self, port: u16) -> &[Candidate] {
+    fn find(&self, port: u16) -> Option<&CandidateList> {
         let index = match self.entries.len() {
             1 => 0,
             _ => self
@@ -239,7 +300,7 @@ impl Intervals {
                 .partition_point(|(start, _)| *start <= port)
                 .saturating_sub(1),
         };
-        self.entries.get(index).map_or(&[], |(_, l)| l)
+        self.entries.get(index).map(|(_, l)| &**l)
     }
 
     fn heap_bytes(&self) -> usize {
@@ -247,54 +308,12 @@ impl Intervals {
     }
 }
 
-/// Candidates in rule order, each once, with runs of tag-tested candidates put in blocks.
+/// Candidates in rule order, each once.
 fn ordered(candidates: impl Iterator<Item = (usize, Candidate)>) -> Vec<Candidate> {
     let mut list: Vec<(usize, Candidate)> = candidates.collect();
     list.sort_by_key(|(order, _)| *order);
     list.dedup_by_key(|(order, _)| *order);
-    let list: Vec<Candidate> = list.into_iter().map(|(_, c)| c).collect();
-    with_blocks(&list)
-}
-
-/// Blocks hold at most this many candidates: a peer that passes the union test scans one.
-const BLOCK: usize = 8;
-/// Shorter runs are left as they are: the block header would cost more than it saves.
-const MIN_BLOCK: usize = 3;
-
-/// Whether a candidate's filter can go into a block's union: a tag test on a non-empty mask
-/// (every passing peer has some bit of the mask).
-fn blockable(candidate: &Candidate) -> bool {
-    matches!(candidate.test, PeerTest::TagsAll | PeerTest::TagsAny) && candidate.mask != 0
-}
-
-/// `list` with a block header and summaries before each run of blockable candidates.
-fn with_blocks(list: &[Candidate]) -> Vec<Candidate> {
-    let mut out = Vec::with_capacity(list.len());
-    let mut rest = list;
-    while !rest.is_empty() {
-        let run = rest.iter().take_while(|c| blockable(c)).take(BLOCK).count();
-        let Some((block, after)) = rest.split_at_checked(run.max(1)) else {
-            break;
-        };
-        if run >= MIN_BLOCK {
-            let mut union: std::collections::BTreeMap<u32, u64> = Default::default();
-            for candidate in block {
-                *union.entry(candidate.word).or_default() |= candidate.mask;
-            }
-            out.push(Candidate::marker(
-                PeerTest::Block,
-                union.len(),
-                block.len(),
-                0,
-            ));
-            for (word, mask) in union {
-                out.push(Candidate::marker(PeerTest::Summary, word as usize, 0, mask));
-            }
-        }
-        out.extend_from_slice(block);
-        rest = after;
-    }
-    out
+    list.into_iter().map(|(_, c)| c).collect()
 }
 
 /// The index of one identity and direction.
@@ -322,7 +341,7 @@ impl PortTable {
     /// candidate may come several times, with several coverages).
     pub(crate) fn build(
         candidates: &[(Candidate, Coverage)],
-        interner: &mut ListInterner,
+        interner: &mut ListInterner<'_>,
     ) -> PortTable {
         let mut ported: [Vec<(usize, Candidate, PortRange)>; 3] = Default::default();
         let mut portless: Vec<(usize, Candidate, Option<u8>)> = Vec::new();
@@ -373,7 +392,7 @@ impl PortTable {
 
     /// The candidates for a protocol and destination port, in rule order.
     #[inline]
-    pub(crate) fn candidates(&self, protocol: Protocol, port: u16) -> &[Candidate] {
+    pub(crate) fn candidates(&self, protocol: Protocol, port: u16) -> Option<&CandidateList> {
         let [tcp, udp, sctp] = &self.ported;
         match protocol {
             Protocol::Tcp => tcp.find(port),
@@ -381,8 +400,8 @@ impl PortTable {
             Protocol::Sctp => sctp.find(port),
             Protocol::Other(number) => {
                 match self.other.binary_search_by_key(&number, |(n, _)| *n) {
-                    Ok(index) => self.other.get(index).map_or(&[], |(_, l)| l),
-                    Err(_) => &self.other_default,
+                    Ok(index) => self.other.get(index).map(|(_, l)| &**l),
+                    Err(_) => Some(&self.other_default),
                 }
             }
         }
@@ -402,9 +421,4 @@ impl PortTable {
         self.ported.iter().map(Intervals::heap_bytes).sum::<usize>()
             + self.other.len() * size_of::<(u8, List)>()
     }
-}
-
-/// Heap bytes of one list allocation: two counters and the entries.
-pub(crate) fn list_heap_bytes(list: &[Candidate]) -> usize {
-    2 * size_of::<usize>() + size_of_val(list)
 }

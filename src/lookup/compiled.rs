@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::{Side, Verdict};
 use crate::compile::Decision;
-use crate::compile::internals::{Owner, PeerTest};
+use crate::compile::internals::{Candidate, Owner, PeerTest};
 use crate::compile::{ClassId, GroupId};
 use crate::model::Direction;
 use crate::tuple::{Tuple, canonical_ip};
@@ -76,36 +76,48 @@ impl Decision {
         let Some(identity) = self.identities.get(local.identity.0 as usize) else {
             return Side::NoMatch;
         };
+        let Some(list) = identity
+            .table(direction)
+            .candidates(tuple.protocol, tuple.dst_port)
+        else {
+            return Side::NoMatch;
+        };
+        let groups = &self.policies.groups;
+        let peer_identity = peer.map(|p| p.identity);
+        // A non-workload peer's class costs a trie walk: only when a group test asks.
+        let mut peer_class = peer.map(|p| p.class);
+        for (peers, candidates) in list.blocks() {
+            // One bit test: a peer outside the block's set matches none of its candidates.
+            if !peers.may_contain(peer_identity, || {
+                *peer_class.get_or_insert_with(|| groups.class_of(peer_ip))
+            }) {
+                continue;
+            }
+            let found = self.first_match(candidates, local, peer, &mut peer_class, peer_ip, tuple);
+            if let Some(side) = found {
+                return side;
+            }
+        }
+        Side::NoMatch
+    }
+
+    /// The first of `candidates` the peer matches, testing each in full.
+    fn first_match(
+        &self,
+        candidates: &[Candidate],
+        local: Owner,
+        peer: Option<Owner>,
+        peer_class: &mut Option<ClassId>,
+        peer_ip: IpAddr,
+        tuple: &Tuple,
+    ) -> Option<Side> {
         let policies = &*self.policies;
         let groups = &policies.groups;
         let peer_key = peer
             .and_then(|p| self.identities.get(p.identity.0 as usize))
             .map(|i| &i.key);
         let peer_bits = peer_key.map(|k| &*k.bits);
-        // A non-workload peer's class costs a trie walk: only when a group test asks.
-        let mut peer_class = peer.map(|p| p.class);
-        let candidates = identity
-            .table(direction)
-            .candidates(tuple.protocol, tuple.dst_port);
-        let mut next = 0;
-        while let Some(candidate) = candidates.get(next) {
-            next += 1;
-            if candidate.peer_test().0 == PeerTest::Block {
-                let (summaries, span) = candidate.block();
-                let union = candidates.get(next..next + summaries).unwrap_or(&[]);
-                next += summaries;
-                // A peer with none of the block's filter bits passes none of its candidates.
-                let may_pass = peer_bits.is_some_and(|bits| {
-                    union.iter().any(|s| {
-                        let (_, word, mask, _) = s.peer_test();
-                        bits.get(word as usize).copied().unwrap_or(0) & mask != 0
-                    })
-                });
-                if !may_pass {
-                    next += span;
-                }
-                continue;
-            }
+        for candidate in candidates {
             if let Some(group) = candidate.local_group()
                 && !groups.contains(local.class, group)
             {
@@ -119,7 +131,6 @@ impl Decision {
             }
             let (test, word, mask, exact) = candidate.peer_test();
             let hit = match test {
-                PeerTest::Block | PeerTest::Summary => false,
                 PeerTest::Any => true,
                 PeerTest::Group => {
                     let class = *peer_class.get_or_insert_with(|| groups.class_of(peer_ip));
@@ -141,12 +152,12 @@ impl Decision {
                 }),
             };
             if hit {
-                return Side::Rule {
+                return Some(Side::Rule {
                     rule: candidate.rule(),
                     action: candidate.action(),
-                };
+                });
             }
         }
-        Side::NoMatch
+        None
     }
 }

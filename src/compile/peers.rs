@@ -1,0 +1,236 @@
+//! Peer sets: for a block of candidates, every peer any of them can match, as one bit test.
+//!
+//! A peer is a workload (an identity, and the address class of its address) or an outside
+//! address (an address class only). A block's [`PeerSet`] holds the identities its tag
+//! selectors match, the classes its address-group selectors match, and whether one of them
+//! matches anything. It is a necessary condition: a peer outside it matches no candidate of the
+//! block, so a lookup skips the block after one bit test. Conditions that do not depend on the
+//! peer's identity alone (endpoint_1 groups, named ports) are left to the candidates.
+//!
+//! Identities get their id once and keep it (see [`super::Decision::update`]), so a set stays
+//! right as identities come and go; an identity newer than the set (`id >= known`) may match,
+//! and the lookup scans the block for it.
+
+use std::sync::Arc;
+
+use ahash::AHashMap;
+
+use super::groups::AddressClasses;
+use super::identity::IdentityKey;
+use super::ids::{ClassId, IdentityId, SelectorId};
+use super::ports::{Candidate, PeerTest};
+use super::selector::Selector;
+
+/// The peers some candidate of a block may match.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct PeerSet {
+    /// Some candidate matches every peer.
+    any: bool,
+    /// Identities below this id are exactly in `ids`; later ones may match.
+    known: u32,
+    /// Word index of `ids[0]`: the words before it are all zero.
+    base: u32,
+    /// Identity bitset, from word `base`.
+    ids: Box<[u64]>,
+    /// Address class bitset.
+    classes: Box<[u64]>,
+}
+
+impl PeerSet {
+    /// Whether the peer may match: `identity` is the peer's identity (`None`: not a workload),
+    /// `class` its address class, computed only if the set holds classes.
+    #[inline]
+    pub(crate) fn may_contain(
+        &self,
+        identity: Option<IdentityId>,
+        class: impl FnOnce() -> ClassId,
+    ) -> bool {
+        if self.any {
+            return true;
+        }
+        if let Some(IdentityId(id)) = identity {
+            if id >= self.known {
+                return true;
+            }
+            let word = (id / 64).wrapping_sub(self.base) as usize;
+            if self.ids.get(word).is_some_and(|w| w >> (id % 64) & 1 != 0) {
+                return true;
+            }
+        }
+        !self.classes.is_empty() && {
+            let ClassId(c) = class();
+            self.classes
+                .get((c / 64) as usize)
+                .is_some_and(|w| w >> (c % 64) & 1 != 0)
+        }
+    }
+
+    /// Heap bytes of the set's own allocation (one `Arc`).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        2 * size_of::<usize>()
+            + size_of::<PeerSet>()
+            + size_of_val(&*self.ids)
+            + size_of_val(&*self.classes)
+    }
+}
+
+/// Builds peer sets over a fixed list of identities, sharing equal sets.
+pub(crate) struct PeerSets<'a> {
+    selectors: &'a [Selector],
+    groups: &'a AddressClasses,
+    /// Every identity, by id.
+    keys: &'a [Option<&'a IdentityKey>],
+    /// For each tag bit, the identities holding it.
+    holders: Vec<Vec<u32>>,
+    /// Identity bitsets of tag selectors, computed when a block first needs them.
+    selector_ids: AHashMap<SelectorId, Box<[u64]>>,
+    /// Class bitsets of groups, likewise.
+    group_classes: AHashMap<u32, Box<[u64]>>,
+    shared: AHashMap<Arc<PeerSet>, ()>,
+}
+
+impl<'a> PeerSets<'a> {
+    /// A builder over `keys` (identity id -> key; `None` for ids no longer in use).
+    pub(crate) fn new(
+        selectors: &'a [Selector],
+        groups: &'a AddressClasses,
+        keys: &'a [Option<&'a IdentityKey>],
+        tag_bits: usize,
+    ) -> PeerSets<'a> {
+        let mut holders: Vec<Vec<u32>> = vec![Vec::new(); tag_bits];
+        for (id, key) in keys.iter().enumerate() {
+            let (Some(key), Ok(id)) = (key, u32::try_from(id)) else {
+                continue;
+            };
+            for (word_index, word) in key.bits.iter().enumerate() {
+                let mut rest = *word;
+                while rest != 0 {
+                    let bit = word_index * 64 + rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    if let Some(list) = holders.get_mut(bit) {
+                        list.push(id);
+                    }
+                }
+            }
+        }
+        PeerSets {
+            selectors,
+            groups,
+            keys,
+            holders,
+            selector_ids: AHashMap::new(),
+            group_classes: AHashMap::new(),
+            shared: AHashMap::new(),
+        }
+    }
+
+    /// The peer set of a block of candidates.
+    pub(crate) fn of(&mut self, block: &[Candidate]) -> Arc<PeerSet> {
+        let words = self.keys.len().div_ceil(64);
+        let mut any = false;
+        let mut ids = vec![0u64; words];
+        let mut classes: Vec<u64> = Vec::new();
+        for candidate in block {
+            let (test, word, _, _) = candidate.peer_test();
+            match test {
+                PeerTest::Any => any = true,
+                PeerTest::Group => {
+                    let set = self
+                        .group_classes
+                        .entry(word)
+                        .or_insert_with(|| class_bits(self.groups, super::ids::GroupId(word)));
+                    if classes.len() < set.len() {
+                        classes.resize(set.len(), 0);
+                    }
+                    classes
+                        .iter_mut()
+                        .zip(set.iter())
+                        .for_each(|(a, b)| *a |= b);
+                }
+                PeerTest::TagsAll | PeerTest::TagsAny => {
+                    let selector = candidate.peer();
+                    let set = match self.selector_ids.get(&selector) {
+                        Some(set) => set,
+                        None => {
+                            let computed = self.identity_bits(selector);
+                            self.selector_ids.entry(selector).or_insert(computed)
+                        }
+                    };
+                    ids.iter_mut().zip(set.iter()).for_each(|(a, b)| *a |= b);
+                }
+            }
+        }
+        let set = if any {
+            PeerSet {
+                any,
+                known: 0,
+                base: 0,
+                ids: Box::default(),
+                classes: Box::default(),
+            }
+        } else {
+            let first = ids.iter().position(|w| *w != 0).unwrap_or(ids.len());
+            let last = ids.iter().rposition(|w| *w != 0).map_or(first, |l| l + 1);
+            let used = classes.iter().rposition(|w| *w != 0).map_or(0, |l| l + 1);
+            classes.truncate(used);
+            PeerSet {
+                any,
+                known: u32::try_from(self.keys.len()).unwrap_or(u32::MAX),
+                base: u32::try_from(first).unwrap_or(u32::MAX),
+                ids: ids.get(first..last).unwrap_or(&[]).into(),
+                classes: classes.into(),
+            }
+        };
+        if let Some((existing, ())) = self.shared.get_key_value(&set) {
+            return existing.clone();
+        }
+        let set = Arc::new(set);
+        self.shared.insert(set.clone(), ());
+        set
+    }
+
+    /// The identities a tag selector matches, as a bitset over every identity.
+    fn identity_bits(&self, selector: SelectorId) -> Box<[u64]> {
+        let mut bits = vec![0u64; self.keys.len().div_ceil(64)];
+        let Some(Selector::Tags(test)) = self.selectors.get(selector.0 as usize) else {
+            return bits.into();
+        };
+        let mut check = |id: u32| {
+            if let Some(Some(key)) = self.keys.get(id as usize)
+                && test.matches(&key.bits)
+                && let Some(word) = bits.get_mut((id / 64) as usize)
+            {
+                *word |= 1 << (id % 64);
+            }
+        };
+        match test.required_bit() {
+            Some(bit) => self
+                .holders
+                .get(bit.0 as usize)
+                .into_iter()
+                .flatten()
+                .for_each(|id| check(*id)),
+            None => (0..self.keys.len())
+                .filter_map(|id| u32::try_from(id).ok())
+                .for_each(check),
+        }
+        bits.into()
+    }
+}
+
+/// The classes whose addresses are in `group`, as a bitset.
+fn class_bits(groups: &AddressClasses, group: super::ids::GroupId) -> Box<[u64]> {
+    let count = groups.class_count();
+    let mut bits = vec![0u64; count.div_ceil(64)];
+    for class in 0..count {
+        let Ok(id) = u32::try_from(class) else {
+            break;
+        };
+        if groups.contains(ClassId(id), group)
+            && let Some(word) = bits.get_mut(class / 64)
+        {
+            *word |= 1 << (class % 64);
+        }
+    }
+    bits.into()
+}
