@@ -63,12 +63,21 @@ fn one_line(what: &str, text: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Whether an error is about one object (which lenient loading skips) rather than the input.
+/// Whether an error is about one object or list entry (which lenient loading skips) rather
+/// than the whole input.
 fn object_error(error: &LoadError) -> bool {
-    matches!(
-        error,
-        LoadError::Invalid { .. } | LoadError::Duplicate { .. } | LoadError::DuplicateIp { .. }
-    )
+    match error {
+        LoadError::Invalid { .. } | LoadError::Duplicate { .. } | LoadError::DuplicateIp { .. } => {
+            true
+        }
+        // A `List` entry that is not an object: the one parse error lenient loading skips.
+        LoadError::Parse {
+            position: None,
+            message,
+            ..
+        } => message == "a list holds an entry that is not an object",
+        _ => false,
+    }
 }
 
 /// Loading arbitrary bytes never panics; every error and warning is one line; lenient loading
