@@ -33,6 +33,10 @@ pub(crate) struct PeerSet {
     ids: Words,
     /// Address class bitset, likewise.
     classes: Words,
+    /// For a block of named-port candidates (the port resolved on the peer): every port an
+    /// identity below `known` gives one of their names, sorted. A known peer asked on another
+    /// port, or a peer that is no workload (no named ports), matches none of them.
+    named_ports: Option<Box<[u16]>>,
 }
 
 /// A bitset kept as the range of its nonzero words; short ones inline (no pointer to chase).
@@ -81,8 +85,18 @@ impl PeerSet {
     pub(crate) fn may_contain(
         &self,
         identity: Option<IdentityId>,
+        port: u16,
         class: impl FnOnce() -> ClassId,
     ) -> bool {
+        if let Some(ports) = &self.named_ports {
+            match identity {
+                None => return false,
+                Some(IdentityId(id)) if id < self.known && ports.binary_search(&port).is_err() => {
+                    return false;
+                }
+                Some(_) => {}
+            }
+        }
         if self.any {
             return true;
         }
@@ -103,6 +117,7 @@ impl PeerSet {
             + size_of::<PeerSet>()
             + self.ids.heap_bytes()
             + self.classes.heap_bytes()
+            + self.named_ports.as_ref().map_or(0, |p| size_of_val(&**p))
     }
 }
 
@@ -194,6 +209,7 @@ impl<'a> PeerSets<'a> {
                 known: 0,
                 ids: Words::default(),
                 classes: Words::default(),
+                named_ports: None,
             });
         }
         let words = self.keys.len().div_ceil(64);
@@ -230,19 +246,43 @@ impl<'a> PeerSets<'a> {
                 }
             }
         }
+        let known = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        // Blocks are all named-port candidates or none (see `ports::same_block`).
+        let named_ports = match block.first().and_then(Candidate::named) {
+            Some(_) => {
+                let mut ports: Vec<u16> = block
+                    .iter()
+                    .filter_map(Candidate::named)
+                    .flat_map(|name| {
+                        self.keys
+                            .iter()
+                            .flatten()
+                            .flat_map(|k| k.named.iter())
+                            .filter(move |e| e.name == name)
+                            .map(|e| e.port)
+                    })
+                    .collect();
+                ports.sort_unstable();
+                ports.dedup();
+                Some(ports.into_boxed_slice())
+            }
+            None => None,
+        };
         let set = if any {
             PeerSet {
                 any,
-                known: 0,
+                known,
                 ids: Words::default(),
                 classes: Words::default(),
+                named_ports,
             }
         } else {
             PeerSet {
                 any,
-                known: u32::try_from(self.keys.len()).unwrap_or(u32::MAX),
+                known,
                 ids: Words::trimmed(&ids),
                 classes: Words::trimmed(&classes),
+                named_ports,
             }
         };
         self.share(set)

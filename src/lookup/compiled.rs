@@ -126,7 +126,7 @@ impl Decision {
         let mut peer_class = peer.map(|p| p.class);
         for (peers, candidates) in list.blocks() {
             // One bit test: a peer outside the block's set matches none of its candidates.
-            if !peers.may_contain(peer_identity, || {
+            if !peers.may_contain(peer_identity, tuple.dst_port, || {
                 *peer_class.get_or_insert_with(|| groups.class_of(peer_ip))
             }) {
                 continue;
