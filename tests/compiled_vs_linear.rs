@@ -94,9 +94,13 @@ proptest! {
         prop_assert_eq!(updated.identity_count(), fresh.identity_count());
         prop_assert_eq!(updated.workload_count(), fresh.workload_count());
         prop_assert_eq!(updated.address_count(), fresh.address_count());
+        // Deriving again from the updated decision recomputes what the updates deferred.
+        let rederived = updated.with_workloads(&fresh_config.workloads).unwrap();
+        prop_assert_eq!(rederived.identity_count(), fresh.identity_count());
         for tuple in &tuples {
             prop_assert_eq!(updated.lookup(tuple), fresh.lookup(tuple), "tuple {:?}", tuple);
             prop_assert_eq!(updated.lookup(tuple), linear::evaluate(&fresh_config, tuple));
+            prop_assert_eq!(rederived.lookup(tuple), fresh.lookup(tuple), "tuple {:?}", tuple);
         }
     }
 }

@@ -78,16 +78,28 @@ impl Decision {
         if previous.is_some() && identity_users.len() > 2 * live_identities + 64 {
             return Decision::assemble(policies, workloads, None);
         }
+        // New identities, and those an update built without peer sets.
+        let build: Vec<usize> = identities
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.deferred)
+            .map(|(id, _)| id)
+            .chain(identities.len()..identities.len() + new_keys.len())
+            .collect();
         let built = {
             let all: Vec<Option<&IdentityKey>> = identities
                 .iter()
                 .map(|i| Some(&i.key))
                 .chain(new_keys.iter().map(Some))
                 .collect();
-            let build: Vec<usize> = (identities.len()..all.len()).collect();
-            policies.build_identities(&all, &build)?
+            policies.build_identities(&all, &build, false)?
         };
-        identities.extend(built.into_iter().map(Arc::new));
+        for (id, identity) in build.into_iter().zip(built) {
+            match identities.get_mut(id) {
+                Some(slot) => *slot = Arc::new(identity),
+                None => identities.push(Arc::new(identity)),
+            }
+        }
         let inventory = Inventory::build(workloads, &workload_identities, &policies.groups);
         Ok(Decision {
             identities,
@@ -116,7 +128,9 @@ impl Decision {
     /// added ones were appended in order. Names are expected to be unique (as
     /// `namespace/pod` names are); a name is matched to the first workload that had it. A
     /// workload whose tags and named ports match an existing identity costs a few shard
-    /// copies; a new identity gets its tables built by one pass over the rules. Identities no
+    /// copies; a new identity gets its tables built by one pass over the rules, without the
+    /// per-block peer sets (lookups at it test each candidate until the next
+    /// [`Decision::with_workloads`] or build computes them). Identities no
     /// workload has any more are kept (their ids stay reserved) until the next
     /// [`Decision::with_workloads`] or build.
     pub fn update(
@@ -172,7 +186,7 @@ impl Decision {
                 .chain(new_keys.iter().map(Some))
                 .collect();
             let build: Vec<usize> = (identities.len()..all.len()).collect();
-            let built = policies.build_identities(&all, &build)?;
+            let built = policies.build_identities(&all, &build, true)?;
             identities.extend(built.into_iter().map(Arc::new));
             identity_users.resize(identities.len(), 0);
             let mut index = self.identity_index.as_ref().clone();

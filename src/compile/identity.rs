@@ -52,6 +52,8 @@ pub(crate) struct Identity {
     pub(crate) key: IdentityKey,
     pub(crate) ingress: Arc<PortTable>,
     pub(crate) egress: Arc<PortTable>,
+    /// Its blocks have the set of all peers, not their own (built by an update).
+    pub(crate) deferred: bool,
 }
 
 impl Identity {

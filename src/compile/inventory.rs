@@ -17,8 +17,12 @@ use super::ids::{ClassId, IdentityId, WorkloadId};
 use crate::firewall::Workload;
 use crate::tuple::canonical_ip;
 
-/// Shards of each map; a power of two.
+/// Address shards; a power of two.
 const SHARDS: usize = 256;
+
+/// Name shards; a power of two. Names own heap strings, so a shard costs an allocation per
+/// entry to copy: more, smaller shards keep an update's copy small.
+const NAME_SHARDS: usize = 4096;
 
 /// What the fast path needs about a workload address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +77,7 @@ impl Inventory {
         groups: &AddressClasses,
     ) -> Inventory {
         let mut shards: Vec<AddressShard> = vec![AddressShard::default(); SHARDS];
-        let mut names: Vec<NameShard> = vec![NameShard::default(); SHARDS];
+        let mut names: Vec<NameShard> = vec![NameShard::default(); NAME_SHARDS];
         let mut next_workload = 0u32;
         for (workload, identity) in workloads.iter().zip(identities) {
             let id = WorkloadId(next_workload);
@@ -195,7 +199,7 @@ impl Inventory {
 
     /// Heap bytes: shards, tables at capacity, names and their address lists.
     pub(crate) fn heap_bytes(&self) -> usize {
-        let arcs = 2 * SHARDS * (size_of::<usize>() * 3);
+        let arcs = (SHARDS + NAME_SHARDS) * (size_of::<usize>() * 3);
         let addresses: usize = self
             .shards
             .iter()
@@ -229,7 +233,7 @@ fn name_shard(name: &str) -> usize {
     let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
-    (hash >> 32) as usize & (SHARDS - 1)
+    (hash >> 32) as usize & (NAME_SHARDS - 1)
 }
 
 /// Workload names of one shard.

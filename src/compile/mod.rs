@@ -9,14 +9,19 @@
 //!   per-direction tables.
 //! - **Port tables** (module `ports`): per identity and direction, only the rules whose endpoint_1
 //!   can select it, split by protocol and into disjoint port intervals, each with its ordered
-//!   candidate list (equal lists shared). A lookup walks one list and tests endpoint_2 of each
-//!   candidate against the peer until the first hit.
+//!   candidate list (equal lists shared), cut into blocks of same-action candidates.
+//! - **Peer sets** (module `peers`): per block, the identities and address classes any of its
+//!   candidates can match (hash-consed). A lookup tests one bit per block and tests candidates
+//!   one by one only in a block that may match, so a denied peer costs a few bit tests.
 //! - **Address classes** (module `groups`): address groups in longest-prefix tries whose match gives
 //!   the set of groups an address is in; workload addresses have theirs precomputed.
-//! - **Inventory** (module `inventory`): workload address -> workload, identity and class.
+//! - **Inventory** (module `inventory`): workload address -> workload, identity and class, and
+//!   workload name -> addresses, in `Arc`'d shards.
 //!
-//! Policies and inventory are apart, so [`Decision::with_workloads`] follows pod churn without
-//! recompiling the policies.
+//! Policies and inventory are apart, so [`Decision::with_workloads`] follows a new workload list
+//! without recompiling the policies, and [`Decision::update`] follows single pod events by
+//! copying only the inventory shards they touch (identity ids stay put across both, so peer sets
+//! stay right).
 //!
 //! ```
 //! use tagwall::compile::{Builder, Config};

@@ -14,10 +14,11 @@
 use std::sync::Arc;
 
 use ahash::AHashMap;
+use smallvec::SmallVec;
 
 use super::groups::AddressClasses;
 use super::identity::IdentityKey;
-use super::ids::{ClassId, IdentityId, SelectorId};
+use super::ids::{ClassId, IdentityId, SelectorId, TagBit};
 use super::ports::{Candidate, PeerTest};
 use super::selector::Selector;
 
@@ -28,12 +29,53 @@ pub(crate) struct PeerSet {
     any: bool,
     /// Identities below this id are exactly in `ids`; later ones may match.
     known: u32,
-    /// Word index of `ids[0]`: the words before it are all zero.
+    /// Identity bitset, trimmed to its nonzero words.
+    ids: Words,
+    /// Address class bitset, likewise.
+    classes: Words,
+    /// For a block of named-port candidates (the port resolved on the peer): every port an
+    /// identity below `known` gives one of their names, sorted. A known peer asked on another
+    /// port, or a peer that is no workload (no named ports), matches none of them.
+    named_ports: Option<Box<[u16]>>,
+}
+
+/// A bitset kept as the range of its nonzero words; short ones inline (no pointer to chase).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+struct Words {
+    /// Word index of `words[0]`: the words before it are all zero.
     base: u32,
-    /// Identity bitset, from word `base`.
-    ids: Box<[u64]>,
-    /// Address class bitset.
-    classes: Box<[u64]>,
+    words: SmallVec<[u64; 2]>,
+}
+
+impl Words {
+    fn trimmed(words: &[u64]) -> Words {
+        let first = words.iter().position(|w| *w != 0).unwrap_or(words.len());
+        let last = words.iter().rposition(|w| *w != 0).map_or(first, |l| l + 1);
+        Words {
+            base: u32::try_from(first).unwrap_or(u32::MAX),
+            words: words.get(first..last).unwrap_or(&[]).into(),
+        }
+    }
+
+    #[inline]
+    fn contains(&self, bit: u32) -> bool {
+        let index = (bit / 64).wrapping_sub(self.base) as usize;
+        self.words
+            .get(index)
+            .is_some_and(|w| w >> (bit % 64) & 1 != 0)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    fn heap_bytes(&self) -> usize {
+        if self.words.spilled() {
+            size_of_val(&*self.words)
+        } else {
+            0
+        }
+    }
 }
 
 impl PeerSet {
@@ -43,8 +85,18 @@ impl PeerSet {
     pub(crate) fn may_contain(
         &self,
         identity: Option<IdentityId>,
+        port: u16,
         class: impl FnOnce() -> ClassId,
     ) -> bool {
+        if let Some(ports) = &self.named_ports {
+            match identity {
+                None => return false,
+                Some(IdentityId(id)) if id < self.known && ports.binary_search(&port).is_err() => {
+                    return false;
+                }
+                Some(_) => {}
+            }
+        }
         if self.any {
             return true;
         }
@@ -52,25 +104,20 @@ impl PeerSet {
             if id >= self.known {
                 return true;
             }
-            let word = (id / 64).wrapping_sub(self.base) as usize;
-            if self.ids.get(word).is_some_and(|w| w >> (id % 64) & 1 != 0) {
+            if self.ids.contains(id) {
                 return true;
             }
         }
-        !self.classes.is_empty() && {
-            let ClassId(c) = class();
-            self.classes
-                .get((c / 64) as usize)
-                .is_some_and(|w| w >> (c % 64) & 1 != 0)
-        }
+        !self.classes.is_empty() && self.classes.contains(class().0)
     }
 
     /// Heap bytes of the set's own allocation (one `Arc`).
     pub(crate) fn heap_bytes(&self) -> usize {
         2 * size_of::<usize>()
             + size_of::<PeerSet>()
-            + size_of_val(&*self.ids)
-            + size_of_val(&*self.classes)
+            + self.ids.heap_bytes()
+            + self.classes.heap_bytes()
+            + self.named_ports.as_ref().map_or(0, |p| size_of_val(&**p))
     }
 }
 
@@ -87,6 +134,8 @@ pub(crate) struct PeerSets<'a> {
     /// Class bitsets of groups, likewise.
     group_classes: AHashMap<u32, Box<[u64]>>,
     shared: AHashMap<Arc<PeerSet>, ()>,
+    /// Every block gets the set of all peers: no set is computed (see [`PeerSets::deferred`]).
+    deferred: bool,
 }
 
 impl<'a> PeerSets<'a> {
@@ -121,11 +170,48 @@ impl<'a> PeerSets<'a> {
             selector_ids: AHashMap::new(),
             group_classes: AHashMap::new(),
             shared: AHashMap::new(),
+            deferred: false,
         }
+    }
+
+    /// A builder that gives every block the set of all peers: lookups then test each
+    /// candidate, exact but slower. [`super::Decision::update`] uses it for the few identities
+    /// a pod event creates, so that the event costs one pass over the rules and not a pass
+    /// over every identity per selector; the next [`super::Decision::with_workloads`] or build
+    /// computes their sets.
+    pub(crate) fn deferred(
+        selectors: &'a [Selector],
+        groups: &'a AddressClasses,
+        keys: &'a [Option<&'a IdentityKey>],
+    ) -> PeerSets<'a> {
+        PeerSets {
+            selectors,
+            groups,
+            keys,
+            holders: Vec::new(),
+            selector_ids: AHashMap::new(),
+            group_classes: AHashMap::new(),
+            shared: AHashMap::new(),
+            deferred: true,
+        }
+    }
+
+    /// How many identities hold `bit`.
+    pub(crate) fn holder_count(&self, bit: TagBit) -> usize {
+        self.holders.get(bit.0 as usize).map_or(0, Vec::len)
     }
 
     /// The peer set of a block of candidates.
     pub(crate) fn of(&mut self, block: &[Candidate]) -> Arc<PeerSet> {
+        if self.deferred {
+            return self.share(PeerSet {
+                any: true,
+                known: 0,
+                ids: Words::default(),
+                classes: Words::default(),
+                named_ports: None,
+            });
+        }
         let words = self.keys.len().div_ceil(64);
         let mut any = false;
         let mut ids = vec![0u64; words];
@@ -160,27 +246,50 @@ impl<'a> PeerSets<'a> {
                 }
             }
         }
+        let known = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        // Blocks are all named-port candidates or none (see `ports::same_block`).
+        let named_ports = match block.first().and_then(Candidate::named) {
+            Some(_) => {
+                let mut ports: Vec<u16> = block
+                    .iter()
+                    .filter_map(Candidate::named)
+                    .flat_map(|name| {
+                        self.keys
+                            .iter()
+                            .flatten()
+                            .flat_map(|k| k.named.iter())
+                            .filter(move |e| e.name == name)
+                            .map(|e| e.port)
+                    })
+                    .collect();
+                ports.sort_unstable();
+                ports.dedup();
+                Some(ports.into_boxed_slice())
+            }
+            None => None,
+        };
         let set = if any {
             PeerSet {
                 any,
-                known: 0,
-                base: 0,
-                ids: Box::default(),
-                classes: Box::default(),
+                known,
+                ids: Words::default(),
+                classes: Words::default(),
+                named_ports,
             }
         } else {
-            let first = ids.iter().position(|w| *w != 0).unwrap_or(ids.len());
-            let last = ids.iter().rposition(|w| *w != 0).map_or(first, |l| l + 1);
-            let used = classes.iter().rposition(|w| *w != 0).map_or(0, |l| l + 1);
-            classes.truncate(used);
             PeerSet {
                 any,
-                known: u32::try_from(self.keys.len()).unwrap_or(u32::MAX),
-                base: u32::try_from(first).unwrap_or(u32::MAX),
-                ids: ids.get(first..last).unwrap_or(&[]).into(),
-                classes: classes.into(),
+                known,
+                ids: Words::trimmed(&ids),
+                classes: Words::trimmed(&classes),
+                named_ports,
             }
         };
+        self.share(set)
+    }
+
+    /// The shared copy of `set`.
+    fn share(&mut self, set: PeerSet) -> Arc<PeerSet> {
         if let Some((existing, ())) = self.shared.get_key_value(&set) {
             return existing.clone();
         }

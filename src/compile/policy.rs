@@ -160,10 +160,13 @@ impl Policies {
     /// Builds the tables of the identities `build` (ids into `all`, every identity by id, `None`
     /// for an id no longer in use): for each, the rules whose endpoint_1 selects it, indexed,
     /// with peer sets over every identity of `all`.
+    ///
+    /// With `defer_peer_sets`, blocks get the set of all peers (see [`PeerSets::deferred`]).
     pub(crate) fn build_identities(
         &self,
         all: &[Option<&IdentityKey>],
         build: &[usize],
+        defer_peer_sets: bool,
     ) -> Result<Vec<Identity>, CompileError> {
         let keys: Vec<IdentityKey> = build
             .iter()
@@ -171,18 +174,18 @@ impl Policies {
             .collect();
         let holders = self.holders(&keys);
         let selected = self.select_rules(&keys, &holders);
-        let filters: Vec<Option<PeerFilter>> = self
-            .selectors
-            .iter()
-            .map(|s| s.filter(|bit| holders.get(bit.0 as usize).map_or(0, Vec::len)))
-            .collect();
-        let peers = PeerSets::new(&self.selectors, &self.groups, all, self.tags.bit_count());
+        let peers = if defer_peer_sets {
+            PeerSets::deferred(&self.selectors, &self.groups, all)
+        } else {
+            PeerSets::new(&self.selectors, &self.groups, all, self.tags.bit_count())
+        };
+        let mut filters: AHashMap<SelectorId, Option<PeerFilter>> = AHashMap::new();
         let mut interner = ListInterner::new(peers);
         let mut tables: AHashMap<TableKey, Arc<PortTable>> = AHashMap::new();
         let mut identities = Vec::with_capacity(keys.len());
         for (key, [ingress_rules, egress_rules]) in keys.into_iter().zip(selected) {
             let mut context = TableContext {
-                filters: &filters,
+                filters: &mut filters,
                 tables: &mut tables,
                 interner: &mut interner,
             };
@@ -193,6 +196,7 @@ impl Policies {
                 key,
                 ingress,
                 egress,
+                deferred: defer_peer_sets,
             });
         }
         Ok(identities)
@@ -291,8 +295,15 @@ impl Policies {
             .filter_map(|r| self.rules.get(*r as usize))
         {
             // A rule whose endpoint_2 matches nothing can never decide.
-            if let Some(Some(filter)) = context.filters.get(rule.peer.0 as usize) {
-                self.cover(rule, *filter, direction, &table_key.named, &mut candidates);
+            let filter = *context.filters.entry(rule.peer).or_insert_with(|| {
+                // The rarest bit among all identities (the possible peers) filters best.
+                let peers = context.interner.peers();
+                self.selectors
+                    .get(rule.peer.0 as usize)
+                    .and_then(|s| s.filter(|bit| peers.holder_count(bit)))
+            });
+            if let Some(filter) = filter {
+                self.cover(rule, filter, direction, &table_key.named, &mut candidates);
             }
         }
         let table = Arc::new(PortTable::build(&candidates, context.interner));
@@ -380,7 +391,8 @@ impl Policies {
 
 /// What building port tables shares: the peer filters, and the tables and lists built so far.
 struct TableContext<'a, 'k> {
-    filters: &'a [Option<PeerFilter>],
+    /// Peer filters of the selectors met so far.
+    filters: &'a mut AHashMap<SelectorId, Option<PeerFilter>>,
     tables: &'a mut AHashMap<TableKey, Arc<PortTable>>,
     interner: &'a mut ListInterner<'k>,
 }

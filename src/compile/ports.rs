@@ -232,6 +232,11 @@ impl<'a> ListInterner<'a> {
         list
     }
 
+    /// The peer sets builder, for what it knows of identities.
+    pub(crate) fn peers(&self) -> &PeerSets<'a> {
+        &self.peers
+    }
+
     /// Candidate entries over every distinct list.
     pub(crate) fn entries(&self) -> usize {
         self.entries

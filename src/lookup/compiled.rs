@@ -17,8 +17,12 @@ use crate::compile::{ClassId, GroupId};
 use crate::model::Direction;
 use crate::tuple::{Tuple, canonical_ip};
 
-/// Batches at least this long are split over rayon's threads.
-const PARALLEL_BATCH: usize = 4096;
+/// Batches at least this long are split over rayon's threads: below it, handing work to
+/// other threads costs more than it saves on a small, busy machine.
+const PARALLEL_BATCH: usize = 1 << 16;
+
+/// Tuples whose inventory probes are issued together in a batch.
+const CHUNK: usize = 16;
 
 impl Decision {
     /// The verdict for `tuple`: the same as [`crate::reference::linear::evaluate`] on the
@@ -26,8 +30,19 @@ impl Decision {
     pub fn lookup(&self, tuple: &Tuple) -> Verdict {
         let src = canonical_ip(tuple.src);
         let dst = canonical_ip(tuple.dst);
-        let src_owner = self.inventory.owner(src);
-        let dst_owner = self.inventory.owner(dst);
+        let owners = (self.inventory.owner(src), self.inventory.owner(dst));
+        self.verdict(tuple, src, dst, owners)
+    }
+
+    /// The verdict for `tuple` once its (canonical) addresses' owners are known.
+    #[inline]
+    fn verdict(
+        &self,
+        tuple: &Tuple,
+        src: IpAddr,
+        dst: IpAddr,
+        (src_owner, dst_owner): (Option<Owner>, Option<Owner>),
+    ) -> Verdict {
         if let (Some(a), Some(b)) = (src_owner, dst_owner)
             && a.workload == b.workload
         {
@@ -48,17 +63,40 @@ impl Decision {
     }
 
     /// Verdicts for many tuples: `verdicts[i]` for `tuples[i]`, over the shorter of the two
-    /// slices. Long batches run on rayon's thread pool.
+    /// slices. Tuples go in chunks whose inventory probes are all issued before any side is
+    /// decided, so their cache misses overlap; very long batches are split over rayon's
+    /// threads.
     pub fn lookup_batch(&self, tuples: &[Tuple], verdicts: &mut [Verdict]) {
-        if tuples.len().min(verdicts.len()) >= PARALLEL_BATCH {
+        let count = tuples.len().min(verdicts.len());
+        let (tuples, verdicts) = (&tuples[..count], &mut verdicts[..count]);
+        if count >= PARALLEL_BATCH && rayon::current_num_threads() > 1 {
             verdicts
-                .par_iter_mut()
-                .zip(tuples.par_iter())
-                .with_min_len(PARALLEL_BATCH / 4)
-                .for_each(|(verdict, tuple)| *verdict = self.lookup(tuple));
+                .par_chunks_mut(PARALLEL_BATCH / 4)
+                .zip(tuples.par_chunks(PARALLEL_BATCH / 4))
+                .for_each(|(verdicts, tuples)| self.lookup_chunks(tuples, verdicts));
         } else {
-            for (verdict, tuple) in verdicts.iter_mut().zip(tuples) {
-                *verdict = self.lookup(tuple);
+            self.lookup_chunks(tuples, verdicts);
+        }
+    }
+
+    fn lookup_chunks(&self, tuples: &[Tuple], verdicts: &mut [Verdict]) {
+        type Probed = (IpAddr, IpAddr, (Option<Owner>, Option<Owner>));
+        let unspecified = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+        let mut probed: [Probed; CHUNK] = [(unspecified, unspecified, (None, None)); CHUNK];
+        for (tuples, verdicts) in tuples.chunks(CHUNK).zip(verdicts.chunks_mut(CHUNK)) {
+            for (slot, tuple) in probed.iter_mut().zip(tuples) {
+                let src = canonical_ip(tuple.src);
+                let dst = canonical_ip(tuple.dst);
+                *slot = (
+                    src,
+                    dst,
+                    (self.inventory.owner(src), self.inventory.owner(dst)),
+                );
+            }
+            for ((verdict, tuple), (src, dst, owners)) in
+                verdicts.iter_mut().zip(tuples).zip(&probed)
+            {
+                *verdict = self.verdict(tuple, *src, *dst, *owners);
             }
         }
     }
@@ -88,7 +126,7 @@ impl Decision {
         let mut peer_class = peer.map(|p| p.class);
         for (peers, candidates) in list.blocks() {
             // One bit test: a peer outside the block's set matches none of its candidates.
-            if !peers.may_contain(peer_identity, || {
+            if !peers.may_contain(peer_identity, tuple.dst_port, || {
                 *peer_class.get_or_insert_with(|| groups.class_of(peer_ip))
             }) {
                 continue;
