@@ -12,25 +12,12 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+mod support;
+
 use criterion::{Criterion, criterion_group, criterion_main};
+use support::synthetic;
 
 use tagwall::compile::{Builder, Config};
-use tagwall::firewall::FirewallConfig;
-use tagwall::synth::{SynthParams, generate};
-use tagwall::translate::{Mode, translate};
-
-fn synthetic(namespaces: usize, pods: usize, policies: usize) -> FirewallConfig {
-    let params = SynthParams {
-        namespaces,
-        pods,
-        policies,
-        seed: 1,
-        ..SynthParams::default()
-    };
-    let loaded = tagwall::k8s::load_str("synthetic.json", &generate(&params))
-        .expect("synthetic clusters load");
-    translate(&loaded.cluster, Mode::Kubernetes).config
-}
 
 fn compile(c: &mut Criterion) {
     let config = if std::env::var_os("TAGWALL_BENCH_FULL").is_some() {

@@ -14,15 +14,15 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+mod support;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use support::synthetic;
 
 use tagwall::compile::traffic::TrafficMix;
 use tagwall::compile::{Builder, Config};
-use tagwall::firewall::FirewallConfig;
 use tagwall::lookup::Verdict;
 use tagwall::reference::linear;
-use tagwall::synth::{SynthParams, generate};
-use tagwall::translate::{Mode, translate};
 
 /// Tuples cycled through by the single-lookup benches (a power of two).
 const MIX: usize = 1 << 14;
@@ -31,20 +31,6 @@ const BATCH: usize = 4096;
 
 fn full() -> bool {
     std::env::var_os("TAGWALL_BENCH_FULL").is_some()
-}
-
-/// A synthetic cluster translated in kubernetes mode.
-fn synthetic(namespaces: usize, pods: usize, policies: usize) -> FirewallConfig {
-    let params = SynthParams {
-        namespaces,
-        pods,
-        policies,
-        seed: 1,
-        ..SynthParams::default()
-    };
-    let loaded = tagwall::k8s::load_str("synthetic.json", &generate(&params))
-        .expect("synthetic clusters load");
-    translate(&loaded.cluster, Mode::Kubernetes).config
 }
 
 fn lookup(c: &mut Criterion) {

@@ -237,14 +237,7 @@ impl Loader {
     fn add_pod(&mut self, file: &Arc<str>, object: RawObject) -> Result<(), LoadError> {
         let mut walk = Walk::default();
         let namespace = validate::object_namespace(&object.metadata, &mut walk);
-        let object_ref = ObjectRef {
-            kind: "Pod",
-            namespace: Some(match &namespace {
-                Ok(namespace) => namespace.clone(),
-                Err(_) => object.metadata.namespace.clone().unwrap_or_default(),
-            }),
-            name: object.metadata.name.clone().unwrap_or_default(),
-        };
+        let object_ref = namespaced_ref("Pod", &object, &namespace);
         let Body::Pod { spec, status } = &object.body else {
             return Ok(());
         };
@@ -284,14 +277,7 @@ impl Loader {
     fn add_policy(&mut self, file: &Arc<str>, object: RawObject) -> Result<(), LoadError> {
         let mut walk = Walk::default();
         let namespace = validate::object_namespace(&object.metadata, &mut walk);
-        let object_ref = ObjectRef {
-            kind: "NetworkPolicy",
-            namespace: Some(match &namespace {
-                Ok(namespace) => namespace.clone(),
-                Err(_) => object.metadata.namespace.clone().unwrap_or_default(),
-            }),
-            name: object.metadata.name.clone().unwrap_or_default(),
-        };
+        let object_ref = namespaced_ref("NetworkPolicy", &object, &namespace);
         let Body::NetworkPolicy { spec } = &object.body else {
             return Ok(());
         };
@@ -508,4 +494,21 @@ pub fn load_files(paths: &[PathBuf], options: LoadOptions) -> Result<Loaded, Loa
         loader.add_file(path)?;
     }
     loader.finish()
+}
+
+/// The reference of a namespaced object: its validated namespace, or the raw one when that
+/// failed validation (so the error still names where the object claimed to be).
+fn namespaced_ref<E>(
+    kind: &'static str,
+    object: &RawObject,
+    namespace: &Result<String, E>,
+) -> ObjectRef {
+    ObjectRef {
+        kind,
+        namespace: Some(match namespace {
+            Ok(namespace) => namespace.clone(),
+            Err(_) => object.metadata.namespace.clone().unwrap_or_default(),
+        }),
+        name: object.metadata.name.clone().unwrap_or_default(),
+    }
 }
