@@ -1,6 +1,6 @@
 //! tagwall enforces Kubernetes NetworkPolicy the way a Contrail vRouter agent does: as tags,
 //! address groups and ordered firewall rules, compiled into a structure that answers "may this
-//! connection open?" in tens of nanoseconds.
+//! connection open, and which rule decided?" without walking the rules.
 //!
 //! # The pipeline
 //!
