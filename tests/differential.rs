@@ -227,7 +227,8 @@ fn cluster(seed: u64) -> Cluster {
         };
         let policy = NetworkPolicy {
             namespace: namespace.clone(),
-            name: format!("np{i}"),
+            // Names repeat across namespaces (as `default-deny` does in real clusters).
+            name: format!("np{}", i % 2),
             pod_selector: if rng.chance(30) {
                 LabelSelector::default()
             } else {
@@ -237,7 +238,7 @@ fn cluster(seed: u64) -> Cluster {
             ingress,
             egress,
         };
-        names.insert((namespace, format!("np{i}")), policy);
+        names.insert((namespace, policy.name.clone()), policy);
     }
     cluster.policies = names.into_values().collect();
     cluster

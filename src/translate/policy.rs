@@ -18,6 +18,7 @@ pub struct Objects {
     tags: Vec<Tag>,
     seen_tags: BTreeSet<Tag>,
     address_groups: Vec<AddressGroup>,
+    group_names: BTreeSet<String>,
     warnings: Vec<TranslateWarning>,
 }
 
@@ -29,6 +30,7 @@ impl Objects {
             tags: Vec::new(),
             seen_tags: BTreeSet::new(),
             address_groups: Vec::new(),
+            group_names: BTreeSet::new(),
             warnings: Vec::new(),
         }
     }
@@ -66,12 +68,27 @@ impl Objects {
         endpoint
     }
 
+    /// Adds an address group under CN2's name, or, when another policy's group already took that
+    /// name (CN2 keeps groups per namespace; our model has one name space), under
+    /// `<namespace>-<name>` (then `-<k>`), so a rule never refers to another policy's group.
     fn address_group(
         &mut self,
+        namespace: &str,
         name: String,
         prefixes: Vec<IpNet>,
         except: Vec<IpNet>,
     ) -> Endpoint {
+        let mut name = name;
+        if self.group_names.contains(&name) {
+            let qualified = format!("{namespace}-{name}");
+            name = qualified.clone();
+            let mut k = 1;
+            while self.group_names.contains(&name) {
+                name = format!("{qualified}-{k}");
+                k += 1;
+            }
+        }
+        self.group_names.insert(name.clone());
         self.address_groups.push(AddressGroup {
             name: name.clone(),
             prefixes,
@@ -163,10 +180,12 @@ impl Objects {
         first_block: bool,
     ) -> Vec<(Action, BlockPart, Endpoint)> {
         let group = naming::block_group(origin, first_block);
+        let namespace = origin.policy.namespace.as_str();
         match self.mode {
             // Kubernetes: the holes belong to this block alone, so they live in its group.
             Mode::Kubernetes => {
-                let endpoint = self.address_group(group, vec![block.cidr], block.except.clone());
+                let endpoint =
+                    self.address_group(namespace, group, vec![block.cidr], block.except.clone());
                 vec![(Action::Pass, BlockPart::Cidr(block.cidr), endpoint)]
             }
             // CN2: every hole is a deny rule ahead of the pass; being first match across all
@@ -175,13 +194,14 @@ impl Objects {
                 let mut out = Vec::new();
                 for (hole_index, hole) in block.except.iter().enumerate() {
                     let endpoint = self.address_group(
+                        namespace,
                         naming::except_group(&group, hole_index),
                         vec![*hole],
                         Vec::new(),
                     );
                     out.push((Action::Deny, BlockPart::Except(*hole), endpoint));
                 }
-                let endpoint = self.address_group(group, vec![block.cidr], Vec::new());
+                let endpoint = self.address_group(namespace, group, vec![block.cidr], Vec::new());
                 out.push((Action::Pass, BlockPart::Cidr(block.cidr), endpoint));
                 out
             }
