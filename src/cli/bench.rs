@@ -13,11 +13,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::{CliError, InputArgs, ModeArg, OutputKind};
+use super::{CliError, InputArgs, ModeArg, OutputKind, engines};
 use crate::compile::traffic::TrafficMix;
 use crate::compile::{Builder, Config, Decision};
 use crate::firewall::FirewallConfig;
-use crate::k8s::{LoadOptions, load_files};
 use crate::lookup::Verdict;
 use crate::reference::linear;
 use crate::translate::{Mode, translate};
@@ -95,19 +94,12 @@ struct Report {
 /// Runs `tagwall bench`.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let started = Instant::now();
-    let options = LoadOptions {
-        lenient: args.input.lenient,
-        ..LoadOptions::default()
-    };
-    let loaded = load_files(&args.input.files, options)?;
+    let cluster = engines::load(&args.input)?;
     let load_ms = millis(started.elapsed());
 
-    let mode = match args.mode {
-        ModeArg::Kubernetes => Mode::Kubernetes,
-        ModeArg::Cn2 => Mode::Cn2,
-    };
+    let mode: Mode = args.mode.into();
     let started = Instant::now();
-    let config = translate(&loaded.cluster, mode).config;
+    let config = translate(&cluster, mode).config;
     let translate_ms = millis(started.elapsed());
 
     let started = Instant::now();
@@ -231,7 +223,7 @@ fn linear_latency(config: &FirewallConfig, tuples: &[Tuple]) -> (Latency, Vec<Ve
 }
 
 /// Median and 99th percentile (nearest rank) of `samples`.
-fn median_p99(samples: &mut [f64]) -> (f64, f64) {
+pub(super) fn median_p99(samples: &mut [f64]) -> (f64, f64) {
     samples.sort_by(f64::total_cmp);
     let at = |q: f64| {
         let rank = ((samples.len() as f64 * q).ceil() as usize).saturating_sub(1);

@@ -14,6 +14,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::CliError;
+use super::bench::median_p99;
 use crate::compile::Decision;
 use crate::conntrack::{self, ConnTable, Timestamp};
 use crate::tuple::Tuple;
@@ -72,11 +73,6 @@ fn replay(table: &ConnTable, decision: &Decision, flows: &[Tuple], clock: &mut u
     }
 }
 
-fn grouped_median(samples: &mut [f64]) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    samples.get(samples.len() / 2).copied().unwrap_or(0.0)
-}
-
 /// Runs the connection-table benchmark over the distinct tuples of `tuples`.
 pub(super) fn bench(decision: &Decision, tuples: &[Tuple]) -> Result<FlowReport, CliError> {
     // Distinct tuples in the mix's order (a sorted order would flatter the caches).
@@ -130,8 +126,8 @@ pub(super) fn bench(decision: &Decision, tuples: &[Tuple]) -> Result<FlowReport,
 
     Ok(FlowReport {
         flows: flows.len(),
-        insert_median_ns: grouped_median(&mut inserts),
-        hit_median_ns: grouped_median(&mut hits),
+        insert_median_ns: median_p99(&mut inserts).0,
+        hit_median_ns: median_p99(&mut hits).0,
         packets_per_second_1_thread: one_thread,
         packets_per_second_2_threads: two_threads,
         bytes_per_entry: ConnTable::bytes_per_entry(),

@@ -218,20 +218,13 @@ impl Loader {
             Ok(namespace) => namespace,
             Err(invalid) => return self.reject(file, object_ref, invalid),
         };
-        match self.namespaces.entry(namespace.name.clone()) {
-            Entry::Occupied(first) => {
-                let first_file = first.get().file.to_string();
-                self.duplicate(file, object_ref, first_file)
-            }
-            Entry::Vacant(slot) => {
-                slot.insert(Sourced {
-                    file: file.clone(),
-                    value: namespace,
-                });
-                self.note_all(file, &object_ref, walk.notes);
-                Ok(())
-            }
-        }
+        let inserted = insert_first(
+            &mut self.namespaces,
+            namespace.name.clone(),
+            file,
+            namespace,
+        );
+        self.recorded(file, object_ref, walk, inserted)
     }
 
     fn add_pod(&mut self, file: &Arc<str>, object: RawObject) -> Result<(), LoadError> {
@@ -252,10 +245,6 @@ impl Loader {
             object_ref.namespace.clone().unwrap_or_default(),
             object_ref.name.clone(),
         );
-        if let Some(first) = self.pods.get(&key) {
-            let first_file = first.file.to_string();
-            return self.duplicate(file, object_ref, first_file);
-        }
         let value = match outcome {
             PodOutcome::Keep { pod, ip_fields } => Some(KeptPod { pod, ip_fields }),
             PodOutcome::Skip(note) => {
@@ -263,15 +252,8 @@ impl Loader {
                 None
             }
         };
-        self.pods.insert(
-            key,
-            Sourced {
-                file: file.clone(),
-                value,
-            },
-        );
-        self.note_all(file, &object_ref, walk.notes);
-        Ok(())
+        let inserted = insert_first(&mut self.pods, key, file, value);
+        self.recorded(file, object_ref, walk, inserted)
     }
 
     fn add_policy(&mut self, file: &Arc<str>, object: RawObject) -> Result<(), LoadError> {
@@ -288,22 +270,25 @@ impl Loader {
             Ok(policy) => policy,
             Err(invalid) => return self.reject(file, object_ref, invalid),
         };
-        match self
-            .policies
-            .entry((policy.namespace.clone(), policy.name.clone()))
-        {
-            Entry::Occupied(first) => {
-                let first_file = first.get().file.to_string();
-                self.duplicate(file, object_ref, first_file)
-            }
-            Entry::Vacant(slot) => {
-                slot.insert(Sourced {
-                    file: file.clone(),
-                    value: policy,
-                });
+        let key = (policy.namespace.clone(), policy.name.clone());
+        let inserted = insert_first(&mut self.policies, key, file, policy);
+        self.recorded(file, object_ref, walk, inserted)
+    }
+
+    /// After [`insert_first`]: the object's notes as warnings, or the duplicate's error.
+    fn recorded(
+        &mut self,
+        file: &Arc<str>,
+        object_ref: ObjectRef,
+        walk: Walk,
+        inserted: Result<(), String>,
+    ) -> Result<(), LoadError> {
+        match inserted {
+            Ok(()) => {
                 self.note_all(file, &object_ref, walk.notes);
                 Ok(())
             }
+            Err(first_file) => self.duplicate(file, object_ref, first_file),
         }
     }
 
@@ -510,5 +495,25 @@ fn namespaced_ref<E>(
             Err(_) => object.metadata.namespace.clone().unwrap_or_default(),
         }),
         name: object.metadata.name.clone().unwrap_or_default(),
+    }
+}
+
+/// Records `value` under `key` unless an object already holds the key; then it hands back the
+/// file of that first object, for the duplicate error.
+fn insert_first<K: Ord, V>(
+    map: &mut BTreeMap<K, Sourced<V>>,
+    key: K,
+    file: &Arc<str>,
+    value: V,
+) -> Result<(), String> {
+    match map.entry(key) {
+        Entry::Occupied(first) => Err(first.get().file.to_string()),
+        Entry::Vacant(slot) => {
+            slot.insert(Sourced {
+                file: file.clone(),
+                value,
+            });
+            Ok(())
+        }
     }
 }

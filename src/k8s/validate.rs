@@ -113,13 +113,7 @@ impl Walk {
 /// A namespace: a DNS-label name, valid labels, plus `kubernetes.io/metadata.name`, which the
 /// API server sets to the name on every namespace.
 pub(crate) fn namespace(meta: RawMeta, walk: &mut Walk) -> Result<Namespace, Invalid> {
-    let name = walk.field("metadata", |walk| {
-        let name = required_name(&meta, walk)?;
-        walk.field("name", |walk| {
-            check(walk, names::dns_label_error(name), name)
-        })?;
-        Ok(name.to_string())
-    })?;
+    let name = object_name(&meta, names::dns_label_error, walk)?;
     let mut labels = walk.field("metadata.labels", |walk| labels(meta.labels, walk))?;
     labels.insert(NAMESPACE_NAME_LABEL.to_string(), name.clone());
     Ok(Namespace { name, labels })
@@ -158,13 +152,7 @@ pub(crate) fn pod(
     status: &RawPodStatus,
     walk: &mut Walk,
 ) -> Result<PodOutcome, Invalid> {
-    let name = walk.field("metadata", |walk| {
-        let name = required_name(&meta, walk)?;
-        walk.field("name", |walk| {
-            check(walk, names::dns_subdomain_error(name), name)
-        })?;
-        Ok(name.to_string())
-    })?;
+    let name = object_name(&meta, names::dns_subdomain_error, walk)?;
     let labels = walk.field("metadata.labels", |walk| labels(meta.labels, walk))?;
     let host_network = walk.field("spec.hostNetwork", |walk| match &spec.host_network {
         None => Ok(false),
@@ -298,13 +286,7 @@ pub(crate) fn network_policy(
     spec: &RawPolicySpec,
     walk: &mut Walk,
 ) -> Result<NetworkPolicy, Invalid> {
-    let name = walk.field("metadata", |walk| {
-        let name = required_name(&meta, walk)?;
-        walk.field("name", |walk| {
-            check(walk, names::dns_subdomain_error(name), name)
-        })?;
-        Ok(name.to_string())
-    })?;
+    let name = object_name(&meta, names::dns_subdomain_error, walk)?;
     walk.field("metadata.labels", |walk| labels(meta.labels, walk))?;
     walk.field("spec", |walk| {
         // `podSelector` is a struct, not a pointer, in the Go type: absent reads as `{}`.
@@ -674,6 +656,20 @@ fn check_labels(map: &Labels, walk: &mut Walk) -> Result<(), Invalid> {
         }
     }
     Ok(())
+}
+
+/// `metadata.name`: present, and valid by `rule` (a DNS label for namespaces, a DNS subdomain
+/// for pods and policies, as the API server checks them).
+fn object_name(
+    meta: &RawMeta,
+    rule: fn(&str) -> Option<String>,
+    walk: &mut Walk,
+) -> Result<String, Invalid> {
+    walk.field("metadata", |walk| {
+        let name = required_name(meta, walk)?;
+        walk.field("name", |walk| check(walk, rule(name), name))?;
+        Ok(name.to_string())
+    })
 }
 
 /// `metadata.name`, which every object must have.

@@ -24,14 +24,27 @@ const PARALLEL_BATCH: usize = 1 << 16;
 /// Tuples whose inventory probes are issued together in a batch.
 const CHUNK: usize = 16;
 
+/// A tuple's canonical source and destination, and the workloads that own them.
+type Probed = (IpAddr, IpAddr, (Option<Owner>, Option<Owner>));
+
 impl Decision {
     /// The verdict for `tuple`: the same as [`crate::reference::linear::evaluate`] on the
     /// configuration this decision was built from, deciding rules included.
     pub fn lookup(&self, tuple: &Tuple) -> Verdict {
+        let (src, dst, owners) = self.probe(tuple);
+        self.verdict(tuple, src, dst, owners)
+    }
+
+    /// A tuple's canonical addresses and their owners: the two inventory probes.
+    #[inline]
+    fn probe(&self, tuple: &Tuple) -> Probed {
         let src = canonical_ip(tuple.src);
         let dst = canonical_ip(tuple.dst);
-        let owners = (self.inventory.owner(src), self.inventory.owner(dst));
-        self.verdict(tuple, src, dst, owners)
+        (
+            src,
+            dst,
+            (self.inventory.owner(src), self.inventory.owner(dst)),
+        )
     }
 
     /// The verdict for `tuple` once its (canonical) addresses' owners are known.
@@ -80,18 +93,11 @@ impl Decision {
     }
 
     fn lookup_chunks(&self, tuples: &[Tuple], verdicts: &mut [Verdict]) {
-        type Probed = (IpAddr, IpAddr, (Option<Owner>, Option<Owner>));
         let unspecified = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
         let mut probed: [Probed; CHUNK] = [(unspecified, unspecified, (None, None)); CHUNK];
         for (tuples, verdicts) in tuples.chunks(CHUNK).zip(verdicts.chunks_mut(CHUNK)) {
             for (slot, tuple) in probed.iter_mut().zip(tuples) {
-                let src = canonical_ip(tuple.src);
-                let dst = canonical_ip(tuple.dst);
-                *slot = (
-                    src,
-                    dst,
-                    (self.inventory.owner(src), self.inventory.owner(dst)),
-                );
+                *slot = self.probe(tuple);
             }
             for ((verdict, tuple), (src, dst, owners)) in
                 verdicts.iter_mut().zip(tuples).zip(&probed)
