@@ -73,6 +73,12 @@ pub enum CompileError {
         /// What the limit allows.
         max: usize,
     },
+    /// More things of one kind than 32-bit ids can number (only with limits raised that far).
+    #[error("too many {what} for 32-bit ids")]
+    IdSpace {
+        /// What ran out of ids.
+        what: &'static str,
+    },
 }
 
 impl Config {

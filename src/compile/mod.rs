@@ -55,7 +55,7 @@ pub mod traffic;
 
 pub use builder::Builder;
 pub use config::{CompileError, Config, Limit};
-pub use decision::Decision;
+pub use decision::{Decision, Memory};
 pub use ids::{ClassId, GroupId, IdentityId, PortNameId, SelectorId, TagBit, WorkloadId};
 
 /// Crate-internal access for the lookup fast path.

@@ -137,6 +137,14 @@ impl Candidate {
     pub(crate) fn named(&self) -> Option<PortNameId> {
         (self.named != NONE).then_some(PortNameId(self.named))
     }
+
+    /// Whether the candidate matches every peer wherever its list applies: no candidate after
+    /// it in a list can ever decide (a policy's deny-all behind another's, allow-all behind a
+    /// deny-all), so lists end with it.
+    #[inline]
+    pub(crate) fn is_unconditional(&self) -> bool {
+        self.test == PeerTest::Any && self.exact && self.local_group == NONE && self.named == NONE
+    }
 }
 
 /// Where a candidate applies.
@@ -441,6 +449,9 @@ fn split(
             if last_order != Some(*order) {
                 list.push(*candidate);
                 last_order = Some(*order);
+                if candidate.is_unconditional() {
+                    break;
+                }
             }
         }
         match lists.last_mut() {
@@ -452,10 +463,14 @@ fn split(
 }
 
 /// Candidates in rule order, each once.
+/// Candidates in rule order, each once, up to the first unconditional one.
 fn ordered(candidates: impl Iterator<Item = (usize, Candidate)>) -> Vec<Candidate> {
     let mut list: Vec<(usize, Candidate)> = candidates.collect();
     list.sort_by_key(|(order, _)| *order);
     list.dedup_by_key(|(order, _)| *order);
+    if let Some(last) = list.iter().position(|(_, c)| c.is_unconditional()) {
+        list.truncate(last + 1);
+    }
     list.into_iter().map(|(_, c)| c).collect()
 }
 

@@ -225,7 +225,7 @@ impl Decision {
         let peer_key = peer
             .and_then(|p| self.identities.get(p.identity.0 as usize))
             .map(|i| &i.key);
-        let peer_bits = peer_key.map(|k| &*k.bits);
+        let peer_bits = peer_key.map(|k| &k.bits);
         for (index, candidate) in candidates.iter().enumerate() {
             if candidate.rule().0 >= bound {
                 return None;
@@ -256,7 +256,7 @@ impl Decision {
                     groups.contains(class, GroupId(word))
                 }
                 PeerTest::TagsAll | PeerTest::TagsAny => peer_bits.is_some_and(|bits| {
-                    let found = bits.get(word as usize).copied().unwrap_or(0) & mask;
+                    let found = bits.word(word) & mask;
                     let passes = match test {
                         PeerTest::TagsAll => found == mask,
                         _ => found != 0,
