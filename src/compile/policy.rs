@@ -297,7 +297,11 @@ impl Policies {
                 self.cover(rule, filter, direction, &table_key.named, &mut candidates);
             }
         }
-        let table = Arc::new(PortTable::build(&candidates, context.interner));
+        let table = Arc::new(PortTable::build(
+            &candidates,
+            context.interner,
+            &self.config,
+        ));
         context.tables.insert(table_key, table.clone());
         table
     }

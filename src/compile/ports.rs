@@ -11,7 +11,8 @@
 //!
 //! Splitting costs the sum of the interval lists' lengths, which overlapping ranges make
 //! quadratic (policy `i` admitting ports `[i, 65535]`). The split is computed by one sweep
-//! that stops once that sum passes a budget linear in the narrow candidates; past it the
+//! that stops once that sum passes a budget linear in the narrow candidates
+//! ([`Config::split_factor`]); past it the
 //! protocol's narrow candidates stay one *scan* list, each with its port range, tested in
 //! order: a bounded representation, counted by [`PortTable::degraded`].
 //!
@@ -22,6 +23,7 @@ use std::sync::Arc;
 
 use ahash::AHashMap;
 
+use super::config::Config;
 use super::ids::{GroupId, PortNameId, SelectorId};
 use super::peers::{PeerSet, PeerSets};
 use crate::firewall::{Action, RuleId};
@@ -287,12 +289,6 @@ fn same_block(a: &Candidate, b: &Candidate) -> bool {
     a.action == b.action && (a.named == NONE) == (b.named == NONE)
 }
 
-/// Narrow candidates at most this many times their number may sit in interval lists.
-const SPLIT_FACTOR: usize = 8;
-
-/// ... and at least this many, so that small tables always split.
-const SPLIT_MINIMUM: usize = 4096;
-
 /// The candidates of one ported protocol.
 #[derive(Debug)]
 struct Intervals {
@@ -329,13 +325,14 @@ impl Intervals {
     fn build(
         entries: &[(usize, Candidate, PortRange)],
         interner: &mut ListInterner<'_>,
+        config: &Config,
     ) -> Intervals {
         type Entry = (usize, Candidate, PortRange);
         let (wide, narrow): (Vec<&Entry>, Vec<&Entry>) = entries
             .iter()
             .partition(|(_, _, range)| *range == PortRange::ALL);
         let wide = interner.intern(ordered(wide.iter().map(|(o, c, _)| (*o, *c))));
-        let budget = (SPLIT_FACTOR * narrow.len()).max(SPLIT_MINIMUM);
+        let budget = config.split_budget(narrow.len());
         let narrow = match split(&narrow, budget) {
             Some(lists) => {
                 let mut intervals: Vec<(u16, List)> = Vec::with_capacity(lists.len());
@@ -500,6 +497,7 @@ impl PortTable {
     pub(crate) fn build(
         candidates: &[(Candidate, Coverage)],
         interner: &mut ListInterner<'_>,
+        config: &Config,
     ) -> PortTable {
         let mut ported: [Vec<(usize, Candidate, PortRange)>; 3] = Default::default();
         let mut portless: Vec<(usize, Candidate, Option<u8>)> = Vec::new();
@@ -519,7 +517,7 @@ impl PortTable {
                 Coverage::Portless(number) => portless.push((order, *candidate, Some(number))),
             }
         }
-        let [tcp, udp, sctp] = ported.map(|entries| Intervals::build(&entries, interner));
+        let [tcp, udp, sctp] = ported.map(|entries| Intervals::build(&entries, interner, config));
         let mut numbers: Vec<u8> = portless.iter().filter_map(|(_, _, n)| *n).collect();
         numbers.sort_unstable();
         numbers.dedup();
