@@ -415,7 +415,9 @@ fn split(
         events.push((u32::from(range.end) + 1, false, index));
     }
     events.sort_unstable();
-    let mut active: std::collections::BTreeMap<(usize, usize), Candidate> = Default::default();
+    // Sorted by (rule order, entry): an insertion or removal costs at most the length of the
+    // list emitted at that bound, which the budget already pays for.
+    let mut active: Vec<((usize, usize), Candidate)> = Vec::new();
     let mut lists: Vec<(u16, Vec<Candidate>)> = vec![(0, Vec::new())];
     let mut total = 0usize;
     let mut at = 0;
@@ -424,10 +426,13 @@ fn split(
             && p == port
         {
             if let Some((order, candidate, _)) = entries.get(index) {
-                if opens {
-                    active.insert((*order, index), *candidate);
-                } else {
-                    active.remove(&(*order, index));
+                let key = (*order, index);
+                match (active.binary_search_by_key(&key, |(k, _)| *k), opens) {
+                    (Err(at), true) => active.insert(at, (key, *candidate)),
+                    (Ok(at), false) => {
+                        active.remove(at);
+                    }
+                    _ => {}
                 }
             }
             at += 1;
