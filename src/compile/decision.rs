@@ -6,7 +6,8 @@ use std::sync::Arc;
 use ahash::AHashMap;
 
 use super::config::{CompileError, Limit};
-use super::identity::{Identity, IdentityKey};
+use super::identity::Identity;
+use super::key::IdentityKey;
 use super::ids::{IdentityId, checked_id};
 use super::inventory::Inventory;
 use super::policy::Policies;

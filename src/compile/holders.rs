@@ -7,7 +7,7 @@
 //! with no driver (only `NotIn` / `DoesNotExist` terms) is the one case that looks at every
 //! identity, and it matches almost all of them anyway.
 
-use super::identity::IdentityKey;
+use super::key::IdentityKey;
 use super::ids::TagBit;
 use super::tags::TagTest;
 

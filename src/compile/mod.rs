@@ -39,6 +39,7 @@
 //! ```
 
 mod builder;
+mod candidate;
 mod config;
 mod decision;
 mod groups;
@@ -46,6 +47,8 @@ mod holders;
 mod identity;
 mod ids;
 mod inventory;
+mod key;
+mod lookup;
 mod peers;
 mod policy;
 mod ports;
@@ -57,9 +60,3 @@ pub use builder::Builder;
 pub use config::{CompileError, Config, Limit};
 pub use decision::{Decision, Memory};
 pub use ids::{ClassId, GroupId, IdentityId, PortNameId, SelectorId, TagBit, WorkloadId};
-
-/// Crate-internal access for the lookup fast path.
-pub(crate) mod internals {
-    pub(crate) use super::inventory::Owner;
-    pub(crate) use super::ports::{Candidate, CandidateList, PeerTest};
-}

@@ -23,9 +23,9 @@ use smallvec::SmallVec;
 
 use super::groups::AddressClasses;
 use super::holders::Holders;
-use super::identity::IdentityKey;
+use super::key::IdentityKey;
 use super::ids::{ClassId, GroupId, IdentityId, PortNameId, SelectorId, TagBit};
-use super::ports::{Candidate, PeerTest};
+use super::candidate::{Candidate, PeerTest};
 use super::selector::Selector;
 
 /// The peers some candidate of a block may match.

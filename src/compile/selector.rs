@@ -4,7 +4,7 @@ use ahash::AHashMap;
 
 use super::groups::AddressClasses;
 use super::ids::{ClassId, GroupId, TagBit, index_u32};
-use super::ports::{PeerFilter, PeerTest};
+use super::candidate::{PeerFilter, PeerTest};
 use super::tags::{TagBits, TagSpace, TagTest};
 use crate::firewall::{AddressGroup, Endpoint};
 

@@ -10,10 +10,12 @@ use std::net::IpAddr;
 
 use rayon::prelude::*;
 
-use super::{Side, Verdict};
-use crate::compile::Decision;
-use crate::compile::internals::{Candidate, CandidateList, Owner, PeerTest};
-use crate::compile::{ClassId, GroupId};
+use super::candidate::{Candidate, PeerTest};
+use super::decision::Decision;
+use super::ids::{ClassId, GroupId};
+use super::inventory::Owner;
+use super::ports::CandidateList;
+use crate::lookup::{Side, Verdict};
 use crate::model::Direction;
 use crate::protocol::PortRange;
 use crate::tuple::{Tuple, canonical_ip};
