@@ -71,9 +71,9 @@ impl Candidate {
             mask: filter.mask,
             word: filter.word,
             rule: rule.0,
-            peer: peer.0,
-            local_group: local_group.map_or(NONE, |g| g.0),
-            named: named.map_or(NONE, |n| n.0),
+            peer: peer.raw(),
+            local_group: local_group.map_or(NONE, |g| g.raw()),
+            named: named.map_or(NONE, |n| n.raw()),
             action,
             test: filter.test,
             exact: filter.exact,
@@ -95,7 +95,7 @@ impl Candidate {
     /// The endpoint_2 selector.
     #[inline]
     pub(crate) fn peer(&self) -> SelectorId {
-        SelectorId(self.peer)
+        SelectorId::from_raw(self.peer)
     }
 
     /// The inline peer test: kind, word (or group id), mask, and whether it is the whole test.
@@ -107,13 +107,13 @@ impl Candidate {
     /// The group endpoint_1 names, if it is an address group.
     #[inline]
     pub(crate) fn local_group(&self) -> Option<GroupId> {
-        (self.local_group != NONE).then_some(GroupId(self.local_group))
+        (self.local_group != NONE).then_some(GroupId::from_raw(self.local_group))
     }
 
     /// The port name to resolve on the peer, if the service names a port (egress only).
     #[inline]
     pub(crate) fn named(&self) -> Option<PortNameId> {
-        (self.named != NONE).then_some(PortNameId(self.named))
+        (self.named != NONE).then_some(PortNameId::from_raw(self.named))
     }
 
     /// Whether the candidate matches every peer wherever its list applies: no candidate after
@@ -124,4 +124,3 @@ impl Candidate {
         self.test == PeerTest::Any && self.exact && self.local_group == NONE && self.named == NONE
     }
 }
-

@@ -7,9 +7,9 @@ use ahash::AHashMap;
 
 use super::config::{CompileError, Limit};
 use super::identity::Identity;
-use super::key::IdentityKey;
-use super::ids::{IdentityId, checked_id};
+use super::ids::IdentityId;
 use super::inventory::Inventory;
+use super::key::IdentityKey;
 use super::policy::Policies;
 use crate::firewall::Workload;
 
@@ -58,14 +58,14 @@ impl Decision {
                 Some(id) => *id,
                 None => {
                     let position = identities.len() + new_keys.len();
-                    let id = IdentityId(checked_id(position, "identities")?);
+                    let id = IdentityId::new(position, "identities")?;
                     new_keys.push(key.clone());
                     identity_users.push(0);
                     identity_index.insert(key, id);
                     id
                 }
             };
-            if let Some(users) = identity_users.get_mut(id.0 as usize) {
+            if let Some(users) = identity_users.get_mut(id.index()) {
                 if *users == 0 {
                     live_identities += 1;
                     policies.config.check(Limit::Identities, live_identities)?;
@@ -145,7 +145,7 @@ impl Decision {
         let mut live_identities = self.live_identities;
         let mut workload_count = self.workload_count;
         let release = |users: &mut Vec<u32>, live: &mut usize, id: IdentityId| {
-            if let Some(count) = users.get_mut(id.0 as usize)
+            if let Some(count) = users.get_mut(id.index())
                 && *count > 0
             {
                 *count -= 1;
@@ -172,7 +172,7 @@ impl Decision {
                 continue;
             }
             let position = self.identities.len() + new_keys.len();
-            new_ids.insert(key.clone(), IdentityId(checked_id(position, "identities")?));
+            new_ids.insert(key.clone(), IdentityId::new(position, "identities")?);
             new_keys.push(key.clone());
         }
         let mut identities = self.identities.clone();
@@ -207,7 +207,7 @@ impl Decision {
             if kept.is_none() {
                 workload_count += 1;
             }
-            if let Some(users) = identity_users.get_mut(id.0 as usize) {
+            if let Some(users) = identity_users.get_mut(id.index()) {
                 if *users == 0 {
                     live_identities += 1;
                 }

@@ -101,7 +101,7 @@ impl AddressClasses {
             if !used.get(index).copied().unwrap_or(false) {
                 continue;
             }
-            let id = GroupId(checked_id(index, "address groups")?);
+            let id = GroupId::new(index, "address groups")?;
             let roles = group
                 .prefixes
                 .iter()
@@ -123,7 +123,7 @@ impl AddressClasses {
         classes.roles.push([])?;
         let mut nets = Vec::with_capacity(boundaries.len());
         for (net, mut roles) in boundaries {
-            let class = ClassId(checked_id(classes.roles.len(), "prefixes")?);
+            let class = ClassId::from_raw(checked_id(classes.roles.len(), "prefixes")?);
             roles.sort_unstable();
             roles.dedup();
             classes.table.insert(network(net), class);
@@ -141,10 +141,10 @@ impl AddressClasses {
                 .max_by_key(|(covering, _)| covering.netmask())
                 .map_or(ClassId::NONE, |(_, class)| *class);
             classes.parent.push(parent);
-            let class = ClassId(checked_id(position + 1, "prefixes")?);
+            let class = ClassId::new(position + 1, "prefixes")?;
             for (group, role) in classes.roles.get(position + 1) {
                 if *role == Role::Prefix
-                    && let Some(list) = prefixes_of.get_mut(group.0 as usize)
+                    && let Some(list) = prefixes_of.get_mut(group.index())
                 {
                     list.push(class);
                 }
@@ -178,7 +178,7 @@ impl AddressClasses {
             let current = next;
             next = self
                 .parent
-                .get(current.0 as usize)
+                .get(current.index())
                 .copied()
                 .unwrap_or(ClassId::NONE);
             Some(current)
@@ -191,7 +191,7 @@ impl AddressClasses {
     pub(crate) fn contains(&self, class: ClassId, group: GroupId) -> bool {
         let mut inside = false;
         for boundary in self.chain(class) {
-            let roles = self.roles.get(boundary.0 as usize);
+            let roles = self.roles.get(boundary.index());
             let first = roles.partition_point(|(g, _)| *g < group);
             for (_, role) in roles
                 .get(first..)
@@ -211,7 +211,7 @@ impl AddressClasses {
     /// The classes of `group`'s prefixes: an address in the group has one of them on its
     /// chain.
     pub(crate) fn prefixes_of(&self, group: GroupId) -> &[ClassId] {
-        self.group_prefixes.get(group.0 as usize)
+        self.group_prefixes.get(group.index())
     }
 
     /// Prefixes in the tries.

@@ -7,8 +7,8 @@
 //! with no driver (only `NotIn` / `DoesNotExist` terms) is the one case that looks at every
 //! identity, and it matches almost all of them anyway.
 
-use super::key::IdentityKey;
 use super::ids::TagBit;
+use super::key::IdentityKey;
 use super::tags::TagTest;
 
 /// For each tag bit, the identities holding it, ascending.
@@ -29,7 +29,7 @@ impl Holders {
         for (position, key) in (0..identities).zip(keys) {
             let Some(key) = key else { continue };
             for bit in key.bits.ones() {
-                if let Some(list) = by_bit.get_mut(bit.0 as usize) {
+                if let Some(list) = by_bit.get_mut(bit.index()) {
                     list.push(position);
                 }
             }
@@ -39,7 +39,7 @@ impl Holders {
 
     /// How many identities hold `bit`.
     pub(crate) fn count(&self, bit: TagBit) -> usize {
-        self.by_bit.get(bit.0 as usize).map_or(0, Vec::len)
+        self.by_bit.get(bit.index()).map_or(0, Vec::len)
     }
 
     /// The identities `test` may match, ascending: a superset of its matches, to be confirmed
@@ -48,11 +48,11 @@ impl Holders {
         match test.drivers(|bit| self.count(bit)).as_deref() {
             None => Candidates::All(0..self.identities),
             Some([]) => Candidates::Listed(Vec::new()),
-            Some([bit]) => Candidates::One(self.by_bit.get(bit.0 as usize).map_or(&[], |h| h)),
+            Some([bit]) => Candidates::One(self.by_bit.get(bit.index()).map_or(&[], |h| h)),
             Some(bits) => {
                 let mut union: Vec<u32> = bits
                     .iter()
-                    .flat_map(|bit| self.by_bit.get(bit.0 as usize).into_iter().flatten())
+                    .flat_map(|bit| self.by_bit.get(bit.index()).into_iter().flatten())
                     .copied()
                     .collect();
                 union.sort_unstable();

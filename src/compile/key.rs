@@ -38,4 +38,3 @@ impl IdentityKey {
         self.bits.heap_bytes() + size_of_val(&*self.named)
     }
 }
-

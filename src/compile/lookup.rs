@@ -121,7 +121,7 @@ impl Decision {
         peer_ip: IpAddr,
         tuple: &Tuple,
     ) -> Side {
-        let Some(identity) = self.identities.get(local.identity.0 as usize) else {
+        let Some(identity) = self.identities.get(local.identity.index()) else {
             return Side::NoMatch;
         };
         let Some(found) = identity
@@ -225,7 +225,7 @@ impl Decision {
         let policies = &*self.policies;
         let groups = &policies.groups;
         let peer_key = peer
-            .and_then(|p| self.identities.get(p.identity.0 as usize))
+            .and_then(|p| self.identities.get(p.identity.index()))
             .map(|i| &i.key);
         let peer_bits = peer_key.map(|k| &k.bits);
         for (index, candidate) in candidates.iter().enumerate() {
@@ -255,7 +255,7 @@ impl Decision {
                 PeerTest::Any => true,
                 PeerTest::Group => {
                     let class = *peer_class.get_or_insert_with(|| groups.class_of(peer_ip));
-                    groups.contains(class, GroupId(word))
+                    groups.contains(class, GroupId::from_raw(word))
                 }
                 PeerTest::TagsAll | PeerTest::TagsAny => peer_bits.is_some_and(|bits| {
                     let found = bits.word(word) & mask;
@@ -268,7 +268,7 @@ impl Decision {
                         && (exact
                             || policies
                                 .selectors
-                                .get(candidate.peer().0 as usize)
+                                .get(candidate.peer().index())
                                 .is_some_and(|s| s.matches(Some(bits), groups, || ClassId::NONE)))
                 }),
             };

@@ -21,11 +21,11 @@ use std::sync::Arc;
 use ahash::AHashMap;
 use smallvec::SmallVec;
 
+use super::candidate::{Candidate, PeerTest};
 use super::groups::AddressClasses;
 use super::holders::Holders;
-use super::key::IdentityKey;
 use super::ids::{ClassId, GroupId, IdentityId, PortNameId, SelectorId, TagBit};
-use super::candidate::{Candidate, PeerTest};
+use super::key::IdentityKey;
 use super::selector::Selector;
 
 /// The peers some candidate of a block may match.
@@ -144,7 +144,7 @@ impl PeerSet {
         if let Some(ports) = &self.named_ports {
             match identity {
                 None => return false,
-                Some(IdentityId(id)) if id < self.known && ports.binary_search(&port).is_err() => {
+                Some(id) if id.raw() < self.known && ports.binary_search(&port).is_err() => {
                     return false;
                 }
                 Some(_) => {}
@@ -153,7 +153,7 @@ impl PeerSet {
         if self.any {
             return true;
         }
-        if let Some(IdentityId(id)) = identity
+        if let Some(id) = identity.map(IdentityId::raw)
             && (id >= self.known || self.ids.contains(id))
         {
             return true;
@@ -262,7 +262,7 @@ impl<'a> PeerSets<'a> {
             match test {
                 PeerTest::Any => any = true,
                 PeerTest::Group => {
-                    boundaries.extend_from_slice(self.groups.prefixes_of(GroupId(word)));
+                    boundaries.extend_from_slice(self.groups.prefixes_of(GroupId::from_raw(word)));
                 }
                 PeerTest::TagsAll | PeerTest::TagsAny => {
                     let selector = candidate.peer();
@@ -326,7 +326,7 @@ impl<'a> PeerSets<'a> {
     /// The identities a tag selector matches, ascending: only the holders of its driver bits
     /// are tested.
     fn identities_of(&self, selector: SelectorId) -> Box<[u32]> {
-        let Some(Selector::Tags(test)) = self.selectors.get(selector.0 as usize) else {
+        let Some(Selector::Tags(test)) = self.selectors.get(selector.index()) else {
             return Box::default();
         };
         let mut ids = Vec::new();

@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use ahash::AHashMap;
 
+use super::candidate::{Candidate, PeerFilter};
 use super::config::{CompileError, Config, Limit};
 use super::groups::AddressClasses;
 use super::holders::{Candidates, Holders};
 use super::identity::Identity;
-use super::key::{IdentityKey, NamedPortEntry};
 use super::ids::{PortNameId, SelectorId, checked_id, index_u32};
+use super::key::{IdentityKey, NamedPortEntry};
 use super::peers::PeerSets;
-use super::candidate::{Candidate, PeerFilter};
 use super::ports::{Coverage, ListInterner, PortTable};
 use super::selector::{GroupNames, Selector};
 use super::tags::TagSpace;
@@ -88,7 +88,7 @@ impl Policies {
                 if let Some(id) = selector_ids.get(endpoint) {
                     return Ok(*id);
                 }
-                let id = SelectorId(checked_id(selectors.len(), "endpoint selectors")?);
+                let id = SelectorId::from_raw(checked_id(selectors.len(), "endpoint selectors")?);
                 selectors.push(Selector::compile(
                     endpoint,
                     &mut tags,
@@ -106,7 +106,7 @@ impl Policies {
                 (ServicePorts::Any, Some(p)) => CompiledService::Protocol(p),
                 (ServicePorts::Range(range), p) => CompiledService::Range(p, *range),
                 (ServicePorts::Named(name), p) => {
-                    let next = PortNameId(checked_id(port_names.len(), "port names")?);
+                    let next = PortNameId::from_raw(checked_id(port_names.len(), "port names")?);
                     let name = *port_names.entry(name.clone()).or_insert(next);
                     CompiledService::Named(p, name)
                 }
@@ -135,10 +135,10 @@ impl Policies {
     pub(crate) fn selector(&self, id: SelectorId) -> &Selector {
         static NEVER: Selector = Selector::Never;
         debug_assert!(
-            (id.0 as usize) < self.selectors.len(),
+            (id.index()) < self.selectors.len(),
             "selector {id:?} out of range"
         );
-        self.selectors.get(id.0 as usize).unwrap_or(&NEVER)
+        self.selectors.get(id.index()).unwrap_or(&NEVER)
     }
 
     /// Rules compiled.
@@ -292,7 +292,7 @@ impl Policies {
                 // The rarest bit among all identities (the possible peers) filters best.
                 let peers = context.interner.peers();
                 self.selectors
-                    .get(rule.peer.0 as usize)
+                    .get(rule.peer.index())
                     .and_then(|s| s.filter(|bit| peers.holder_count(bit)))
             });
             if let Some(filter) = filter {

@@ -2,9 +2,9 @@
 
 use ahash::AHashMap;
 
+use super::candidate::{PeerFilter, PeerTest};
 use super::groups::AddressClasses;
 use super::ids::{ClassId, GroupId, TagBit, index_u32};
-use super::candidate::{PeerFilter, PeerTest};
 use super::tags::{TagBits, TagSpace, TagTest};
 use crate::firewall::{AddressGroup, Endpoint};
 
@@ -58,7 +58,7 @@ impl Selector {
                         if let Some(flag) = used_groups.get_mut(index) {
                             *flag = true;
                         }
-                        Selector::Group(GroupId(id))
+                        Selector::Group(GroupId::from_raw(id))
                     }
                     None => Selector::Never,
                 }
@@ -91,7 +91,7 @@ impl Selector {
             Selector::Never => None,
             Selector::Group(group) => Some(PeerFilter {
                 test: PeerTest::Group,
-                word: group.0,
+                word: group.raw(),
                 mask: 0,
                 exact: true,
             }),

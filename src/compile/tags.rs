@@ -45,7 +45,7 @@ impl TagSpace {
     }
 
     fn next_bit(&mut self) -> TagBit {
-        let bit = TagBit(self.bits);
+        let bit = TagBit::from_raw(self.bits);
         self.bits += 1;
         bit
     }
@@ -196,7 +196,7 @@ impl TagBits {
             let (index, mut rest) = (*index, *word);
             std::iter::from_fn(move || {
                 (rest != 0).then(|| {
-                    let bit = TagBit(index * 64 + rest.trailing_zeros());
+                    let bit = TagBit::from_raw(index * 64 + rest.trailing_zeros());
                     rest &= rest - 1;
                     bit
                 })
@@ -222,7 +222,7 @@ struct MaskBuilder(BTreeMap<u32, u64>);
 
 impl MaskBuilder {
     fn set(&mut self, bit: TagBit) {
-        *self.0.entry(bit.0 / 64).or_default() |= 1 << (bit.0 % 64);
+        *self.0.entry(bit.raw() / 64).or_default() |= 1 << (bit.raw() % 64);
     }
 
     fn finish(self) -> Box<[Word]> {
@@ -247,10 +247,10 @@ pub(crate) struct TagTest {
 
 /// The one-word mask of `bits`, when they all sit in one word.
 fn one_word(bits: &[TagBit]) -> Option<Word> {
-    let index = bits.first()?.0 / 64;
-    bits.iter().all(|b| b.0 / 64 == index).then(|| Word {
+    let index = bits.first()?.raw() / 64;
+    bits.iter().all(|b| b.raw() / 64 == index).then(|| Word {
         index,
-        mask: bits.iter().fold(0, |mask, b| mask | 1 << (b.0 % 64)),
+        mask: bits.iter().fold(0, |mask, b| mask | 1 << (b.raw() % 64)),
     })
 }
 
@@ -293,7 +293,7 @@ impl TagTest {
             let mut rest = w.mask;
             let mut total = 0;
             while rest != 0 {
-                total += holders(TagBit(w.index * 64 + rest.trailing_zeros()));
+                total += holders(TagBit::from_raw(w.index * 64 + rest.trailing_zeros()));
                 rest &= rest - 1;
             }
             total
@@ -335,7 +335,7 @@ impl TagTest {
             let (index, mut rest) = (w.index, w.mask);
             std::iter::from_fn(move || {
                 (rest != 0).then(|| {
-                    let bit = TagBit(index * 64 + rest.trailing_zeros());
+                    let bit = TagBit::from_raw(index * 64 + rest.trailing_zeros());
                     rest &= rest - 1;
                     bit
                 })
