@@ -121,6 +121,11 @@ impl Decision {
         peer_ip: IpAddr,
         tuple: &Tuple,
     ) -> Side {
+        debug_assert!(
+            local.identity.index() < self.identities.len(),
+            "inventory names identity {:?} this decision does not have",
+            local.identity
+        );
         let Some(identity) = self.identities.get(local.identity.index()) else {
             return Side::NoMatch;
         };
