@@ -1,32 +1,42 @@
-//! The objects as a Contrail config API client would post them (`vnc-json`).
+//! The objects as a Contrail config API client would post them (`vnc-json`), and a check that
+//! a vRouter agent evaluating them decides every connection as tagwall does.
 //!
-//! Contrail endpoints are an AND of tags, services carry port numbers and address groups carry
-//! plain prefixes, so some of our model has to be rewritten and some cannot be said at all:
-//! - an `In` with several values becomes one rule per value (per combination, with several);
-//! - `NotIn`, `Exists` and `DoesNotExist`, a peer endpoint meaning "every workload" and a named
-//!   port cannot be expressed: the rule is left out with a [`VncWarning`] naming it, never
-//!   replaced by a rule that means something else;
-//! - an address group's `except` holes are subtracted exactly, into plain prefixes.
+//! [`export_objects`] writes tags, address groups, firewall rules, firewall policies, the
+//! application policy set, and the workloads' interfaces (`virtual-machine-interface`, which
+//! carries each workload's tag references) with their addresses (`instance-ip`). Every object
+//! has a `parent_type`; tags live in the same project as the rules that name them, so the API
+//! server resolves a rule's `type=value` there (`_frs_fix_endpoint_tag` in
+//! `vnc_cfg_api_server/resources/firewall_rule.py`).
 //!
-//! Tag names are `type=value` with every character outside `[A-Za-z0-9._-]` escaped as `%XX`
-//! (label keys carry `/`, which Contrail reserves), so distinct labels stay distinct tags.
+//! The export is exact for the inventory it is given (see [`build`](self) for how selectors
+//! that are not an AND of tags, and named ports, are said); a rule that matches nothing in the
+//! inventory is left out with a [`VncWarning`]. [`eval`] evaluates the objects as the agent
+//! does, and [`verify`] compares that with tagwall on every connection that can tell them apart.
+//!
+//! Names are made safe by [`names`]: lower-case reversible escapes for tag types and values,
+//! no `:` in names, zero-padded sequences.
 
-use std::fmt::Write as _;
+mod build;
+pub mod eval;
+pub mod names;
+pub mod objects;
+pub mod verify;
 
 use ipnet::IpNet;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{
-    AddressGroup, Endpoint, FirewallConfig, FirewallRule, ServicePorts, Tag, TagKind, TagOp,
-    TagTerm,
-};
-use crate::model::Direction;
-use crate::protocol::PortRange;
+use super::FirewallConfig;
+pub use objects::VncObjects;
 
 /// The project every object is created in.
 const PROJECT: [&str; 2] = ["default-domain", "k8s"];
+/// The pod network kube-manager creates (`cluster_default_pod_network_fq_name` in
+/// `kube_manager/vnc/vnc_kubernetes_config.py`, cluster `k8s`), which workloads attach to.
+const POD_NETWORK: [&str; 3] = ["default-domain", "k8s-default", "k8s-default-pod-network"];
+/// The pod IPAM kube-manager creates (`<cluster>-pod-ipam` in `kube_manager/vnc/vnc_kubernetes.py`).
+const POD_IPAM: [&str; 3] = ["default-domain", "k8s-default", "k8s-pod-ipam"];
 
-/// A rule that `vnc-json` could not express and left out.
+/// A rule that `vnc-json` left out because it matches no connection of the inventory.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct VncWarning {
     /// The rule's name.
@@ -37,45 +47,8 @@ pub struct VncWarning {
 
 impl std::fmt::Display for VncWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "rule `{}` left out of vnc-json: {}",
-            self.rule, self.message
-        )
+        write!(f, "rule `{}` of vnc-json: {}", self.rule, self.message)
     }
-}
-
-/// `%XX`-escapes every byte outside `[A-Za-z0-9._-]`.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-') {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
-}
-
-/// A tag's Contrail type name. Namespace labels get `ns:` and a pod label keyed `namespace`
-/// gets `label:` (both escaped) so they never meet the `namespace` tag type.
-fn tag_type(kind: TagKind, key: &str) -> String {
-    match kind {
-        TagKind::Namespace => "namespace".to_string(),
-        TagKind::Label if key == "namespace" => escape("label:namespace"),
-        TagKind::Label => escape(key),
-        TagKind::NamespaceLabel => escape(&format!("ns:{key}")),
-    }
-}
-
-/// A tag's Contrail name, `type=value`.
-pub fn tag_name(tag: &Tag) -> String {
-    format!("{}={}", tag_type(tag.kind, &tag.key), escape(&tag.value))
-}
-
-fn fq_name(name: &str) -> Value {
-    json!([PROJECT[0], PROJECT[1], name])
 }
 
 /// `cidr` minus every hole, as the fewest disjoint prefixes (split in halves until each half is
@@ -100,195 +73,15 @@ pub fn subtract(cidr: IpNet, holes: &[IpNet]) -> Vec<IpNet> {
     out
 }
 
-fn subnet(prefix: &IpNet) -> Value {
-    json!({"ip_prefix": prefix.network().to_string(), "ip_prefix_len": prefix.prefix_len()})
-}
-
-fn address_group(group: &AddressGroup) -> Value {
-    let prefixes: Vec<Value> = group
-        .prefixes
-        .iter()
-        .flat_map(|p| subtract(*p, &group.except))
-        .map(|p| subnet(&p))
-        .collect();
-    json!({
-        "fq_name": fq_name(&group.name),
-        "name": group.name,
-        "address_group_prefix": {"subnet": prefixes},
-    })
-}
-
-/// The alternatives (each an AND of tag names) an endpoint's terms expand to, or why not.
-fn tag_alternatives(terms: &[TagTerm]) -> Result<Vec<Vec<String>>, String> {
-    let mut alternatives = vec![Vec::new()];
-    for term in terms {
-        let TagOp::In(values) = &term.op else {
-            return Err(format!(
-                "`{term}` cannot be expressed as an AND of Contrail tags"
-            ));
-        };
-        alternatives = alternatives
-            .iter()
-            .flat_map(|prefix| {
-                values.iter().map(move |value| {
-                    let mut next = prefix.clone();
-                    next.push(tag_name(&Tag {
-                        kind: term.kind,
-                        key: term.key.clone(),
-                        value: value.clone(),
-                    }));
-                    next
-                })
-            })
-            .collect();
-    }
-    Ok(alternatives)
-}
-
-fn endpoints(endpoint: &Endpoint, is_peer: bool) -> Result<Vec<Value>, String> {
-    match endpoint {
-        Endpoint::Any => Ok(vec![json!({"any": true})]),
-        // endpoint_1 is always the deciding workload, so "every workload" is `any` there; as a
-        // peer it would admit external addresses too.
-        Endpoint::Tags(terms) if terms.is_empty() && !is_peer => Ok(vec![json!({"any": true})]),
-        Endpoint::Tags(terms) if terms.is_empty() => {
-            Err("a peer of every workload and no other address cannot be expressed".to_string())
-        }
-        Endpoint::Tags(terms) => Ok(tag_alternatives(terms)?
-            .into_iter()
-            .map(|tags| json!({"tags": tags}))
-            .collect()),
-        Endpoint::AddressGroup(name) => Ok(vec![json!({
-            "address_group": format!("{}:{}:{name}", PROJECT[0], PROJECT[1]),
-        })]),
-    }
-}
-
-fn port_range(range: PortRange) -> Value {
-    json!({"start_port": range.start, "end_port": range.end})
-}
-
-fn service(rule: &FirewallRule) -> Result<Value, String> {
-    let protocol = match rule.service.protocol {
-        None => "any".to_string(),
-        Some(p) => p.to_string().to_ascii_lowercase(),
-    };
-    let dst = match &rule.service.ports {
-        ServicePorts::Any => PortRange::ALL,
-        ServicePorts::Range(range) => *range,
-        ServicePorts::Named(name) => {
-            return Err(format!(
-                "named port `{name}` cannot be expressed: Contrail services carry port numbers"
-            ));
-        }
-    };
-    Ok(json!({
-        "protocol": protocol,
-        "src_ports": port_range(PortRange::ALL),
-        "dst_ports": port_range(dst),
-    }))
-}
-
-/// The rule as Contrail rules: one per combination of endpoint alternatives.
-fn rules(rule: &FirewallRule) -> Result<Vec<Value>, String> {
-    let service = service(rule)?;
-    let ends_1 = endpoints(&rule.endpoint_1, false)?;
-    let ends_2 = endpoints(&rule.endpoint_2, true)?;
-    let many = ends_1.len() * ends_2.len() > 1;
-    let mut out = Vec::new();
-    for end_1 in &ends_1 {
-        for end_2 in &ends_2 {
-            let name = if many {
-                format!("{}-e{}", rule.name, out.len())
-            } else {
-                rule.name.clone()
-            };
-            out.push(json!({
-                "fq_name": fq_name(&name),
-                "name": name,
-                "action_list": {"simple_action": format!("{:?}", rule.action).to_ascii_lowercase()},
-                "service": service,
-                "endpoint_1": end_1,
-                "direction": match rule.direction {
-                    Direction::Ingress => "<",
-                    Direction::Egress => ">",
-                },
-                "endpoint_2": end_2,
-                "match_tags": {"tag_list": []},
-            }));
-        }
-    }
-    Ok(out)
-}
-
-fn refs(names: &[String]) -> Value {
-    Value::Array(
-        names
-            .iter()
-            .enumerate()
-            .map(|(i, name)| json!({"to": fq_name(name), "attr": {"sequence": i.to_string()}}))
-            .collect(),
-    )
-}
-
 /// The configuration as Contrail config API objects, and the rules left out.
+pub fn export_objects(config: &FirewallConfig) -> (VncObjects, Vec<VncWarning>) {
+    build::Builder::new(config).build()
+}
+
+/// [`export_objects`] as JSON, object lists keyed by type (`tag`, `firewall-rule`, ...).
 pub fn export(config: &FirewallConfig) -> (Value, Vec<VncWarning>) {
-    let mut warnings = Vec::new();
-    let tags: Vec<Value> = config
-        .tags
-        .iter()
-        .map(|tag| {
-            let name = tag_name(tag);
-            json!({
-                "fq_name": [name],
-                "name": name,
-                "tag_type_name": tag_type(tag.kind, &tag.key),
-                "tag_value": escape(&tag.value),
-            })
-        })
-        .collect();
-    let mut firewall_rules = Vec::new();
-    let mut firewall_policies = Vec::new();
-    for policy in &config.application_policy_set.policies {
-        let mut names = Vec::new();
-        for rule in &policy.rules {
-            match rules(rule) {
-                Ok(expanded) => {
-                    for value in expanded {
-                        if let Some(name) = value.get("name").and_then(Value::as_str) {
-                            names.push(name.to_string());
-                        }
-                        firewall_rules.push(value);
-                    }
-                }
-                Err(message) => warnings.push(VncWarning {
-                    rule: rule.name.clone(),
-                    message,
-                }),
-            }
-        }
-        firewall_policies.push(json!({
-            "fq_name": fq_name(&policy.name),
-            "name": policy.name,
-            "firewall_rule_refs": refs(&names),
-        }));
-    }
-    let policy_names: Vec<String> = config
-        .application_policy_set
-        .policies
-        .iter()
-        .map(|p| p.name.clone())
-        .collect();
-    let value = json!({
-        "tag": tags,
-        "address-group": config.address_groups.iter().map(address_group).collect::<Vec<_>>(),
-        "firewall-rule": firewall_rules,
-        "firewall-policy": firewall_policies,
-        "application-policy-set": [{
-            "fq_name": fq_name(&config.application_policy_set.name),
-            "name": config.application_policy_set.name,
-            "firewall_policy_refs": refs(&policy_names),
-        }],
-    });
+    let (objects, warnings) = export_objects(config);
+    // Plain structs of strings and numbers always serialise.
+    let value = serde_json::to_value(&objects).unwrap_or(Value::Null);
     (value, warnings)
 }
