@@ -359,6 +359,8 @@ impl<'a> Builder<'a> {
         for protocol in protocols {
             match (&rule.service.ports, protocol) {
                 (ServicePorts::Any, _) => out.push((protocol, PortRange::ALL, None)),
+                // Ports of a protocol without ports match nothing, even all of them.
+                (_, Some(p)) if !p.has_ports() => {}
                 (ServicePorts::Range(range), _) => out.push((protocol, *range, None)),
                 (ServicePorts::Named(name), Some(protocol)) => {
                     let numbers: BTreeSet<u16> = self

@@ -57,12 +57,15 @@ pub fn unescape(text: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-/// A tag's Contrail type name. Namespace labels are `ns:<key>` and pod labels with a reserved
-/// key `label:<key>` (escaped): Kubernetes label keys have no `:`, so no pod label meets them.
+/// A tag's Contrail type name, one-to-one: namespace labels are `ns:<key>`, pod labels with a
+/// reserved key (or a `:`, which Kubernetes keys never have) `label:<key>`, all escaped.
 pub fn tag_type(kind: TagKind, key: &str) -> String {
     match kind {
-        TagKind::Namespace => "namespace".to_string(),
-        TagKind::Label if RESERVED_TYPES.contains(&key) => escape(&format!("label:{key}")),
+        TagKind::Namespace if key == "namespace" => "namespace".to_string(),
+        TagKind::Namespace => escape(&format!("namespace:{key}")),
+        TagKind::Label if RESERVED_TYPES.contains(&key) || key.contains(':') => {
+            escape(&format!("label:{key}"))
+        }
         TagKind::Label => escape(key),
         TagKind::NamespaceLabel => escape(&format!("ns:{key}")),
     }
