@@ -292,6 +292,85 @@ fn eleven_and_more_policies_keep_their_order() {
     assert_verified(&config, &objects, "twelve policies");
 }
 
+/// The evaluator orders by the sequence string as the agent does: with the old unpadded
+/// sequences ("0".."13"), `k8s-denyall` ("12") comes before the policies at "2".."9", and the
+/// self-check says so.
+#[test]
+fn unpadded_sequences_are_caught_by_the_self_check() {
+    let mut text = String::from(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: default, labels: {app: a}}\nstatus: {podIP: 10.1.0.1}\n---\n\
+         apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: default, labels: {app: b}}\nstatus: {podIP: 10.1.0.2}\n",
+    );
+    for i in 0..12 {
+        text.push_str(&format!(
+            "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: p{i:02}, namespace: default}}\n\
+             spec:\n  podSelector: {{matchLabels: {{app: a}}}}\n  ingress:\n  - from: [{{podSelector: {{matchLabels: {{app: b}}}}}}]\n    ports: [{{port: {}}}]\n",
+            1000 + i
+        ));
+    }
+    let config = translate(&load(&text), Mode::Kubernetes).config;
+    let (mut objects, _) = vnc::export_objects(&config);
+    for (index, r) in objects.application_policy_sets[0]
+        .firewall_policy_refs
+        .iter_mut()
+        .enumerate()
+    {
+        r.attr = Some(vnc::objects::Sequence {
+            sequence: index.to_string(),
+        });
+    }
+    let decision = Builder::new(Config::default())
+        .build(&config)
+        .expect("compiles");
+    let report =
+        verify::verify(&config, &objects, |t| decision.lookup(t).allowed()).expect("resolves");
+    let denied = tcp("10.1.0.2", "10.1.0.1", 1005);
+    let caught = report
+        .disagreements
+        .iter()
+        .find(|d| d.tuple == denied)
+        .expect("b -> a on p05's port is a disagreement");
+    assert!(caught.tagwall);
+    assert!(
+        matches!(&caught.vnc.ingress, VncSide::Rule { name, pass: false } if name == "default-p00-denyall-ingress")
+    );
+}
+
+/// `translate --output vnc-json --verify`: says how many connections agree, exit 0.
+#[test]
+fn the_cli_verifies_the_export() {
+    let example =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/test-network-policy.yaml");
+    for mode in ["kubernetes", "cn2"] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_tagwall"))
+            .args([
+                "translate",
+                "-o",
+                "vnc-json",
+                "--verify",
+                "--mode",
+                mode,
+                "-f",
+            ])
+            .arg(&example)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{mode}: {stderr}");
+        assert!(
+            stderr.contains("vnc-json verified: ")
+                && stderr.contains("connections decided as tagwall decides them"),
+            "{stderr}"
+        );
+        let objects: Value = serde_json::from_slice(&output.stdout).expect("json on stdout");
+        assert!(
+            objects["firewall-rule"]
+                .as_array()
+                .is_some_and(|r| !r.is_empty())
+        );
+    }
+}
+
 /// A deny-all whose selector uses `Exists` isolates exactly the pods with the key.
 #[test]
 fn deny_all_over_exists_exports_exactly() {
