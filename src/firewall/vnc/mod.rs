@@ -8,7 +8,7 @@
 //! server resolves a rule's `type=value` there (`_frs_fix_endpoint_tag` in
 //! `vnc_cfg_api_server/resources/firewall_rule.py`).
 //!
-//! The export is exact for the inventory it is given (see [`build`](self) for how selectors
+//! The export is exact for the inventory it is given (`src/firewall/vnc/build.rs` says how selectors
 //! that are not an AND of tags, and named ports, are said); a rule that matches nothing in the
 //! inventory is left out with a [`VncWarning`]. [`eval`] evaluates the objects as the agent
 //! does, and [`verify`] compares that with tagwall on every connection that can tell them apart.
