@@ -40,6 +40,11 @@ pub struct Args {
 
 /// Runs `tagwall translate`.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    if args.verify && args.output != TranslateOutput::VncJson {
+        return Err(CliError(
+            "`--verify` checks `--output vnc-json` and needs it".to_string(),
+        ));
+    }
     let loaded = load(&args.input)?;
     let translation = translate(&loaded, args.mode.into());
     for warning in &translation.warnings {
