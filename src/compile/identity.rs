@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::ids::PortNameId;
 use super::ports::PortTable;
+use super::tags::TagBits;
 use crate::model::Direction;
 use crate::protocol::Protocol;
 
@@ -24,7 +25,7 @@ pub(crate) struct NamedPortEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct IdentityKey {
     /// The relevant tag bits.
-    pub(crate) bits: Box<[u64]>,
+    pub(crate) bits: TagBits,
     /// Mentioned named ports, sorted by name then protocol, one port per pair (the first the
     /// workload declares, as `linear` resolves it).
     pub(crate) named: Box<[NamedPortEntry]>,
@@ -42,7 +43,7 @@ impl IdentityKey {
 
     /// Heap bytes.
     pub(crate) fn heap_bytes(&self) -> usize {
-        size_of_val(&*self.bits) + size_of_val(&*self.named)
+        self.bits.heap_bytes() + size_of_val(&*self.named)
     }
 }
 

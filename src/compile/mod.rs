@@ -42,6 +42,7 @@ mod builder;
 mod config;
 mod decision;
 mod groups;
+mod holders;
 mod identity;
 mod ids;
 mod inventory;
@@ -54,11 +55,11 @@ pub mod traffic;
 
 pub use builder::Builder;
 pub use config::{CompileError, Config, Limit};
-pub use decision::Decision;
+pub use decision::{Decision, Memory};
 pub use ids::{ClassId, GroupId, IdentityId, PortNameId, SelectorId, TagBit, WorkloadId};
 
 /// Crate-internal access for the lookup fast path.
 pub(crate) mod internals {
     pub(crate) use super::inventory::Owner;
-    pub(crate) use super::ports::{Candidate, PeerTest};
+    pub(crate) use super::ports::{Candidate, CandidateList, PeerTest};
 }
