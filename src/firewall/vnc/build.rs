@@ -468,6 +468,10 @@ impl<'a> Builder<'a> {
     }
 
     /// One interface per workload with the tags rules name, and one instance IP per address.
+    ///
+    /// kube-manager carries a pod's labels as tag references of its interface
+    /// (`_set_tags_on_pod_vmi` in `kube_manager/vnc/vnc_pod.py`), which is what the agent
+    /// matches rule tags against; tags no rule names change no decision and are not exported.
     fn workloads(&mut self, application: &str) {
         let network = plain_ref_fq(POD_NETWORK.iter().map(|s| s.to_string()).collect());
         let ipam = plain_ref_fq(POD_IPAM.iter().map(|s| s.to_string()).collect());
