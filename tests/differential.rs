@@ -21,8 +21,9 @@ use ipnet::IpNet;
 use proptest::prelude::*;
 use tagwall::compile::{Builder, Config};
 use tagwall::model::{
-    Cluster, IpBlock, LabelSelector, Labels, NAMESPACE_NAME_LABEL, NamedPort, Namespace,
-    NetworkPolicy, Operator, Peer, Pod, PolicyPort, PolicyTypes, PortRule, Requirement, Rule,
+    Cluster, IpBlock, LabelSelector, Labels, LocalNodeRule, NAMESPACE_NAME_LABEL, NamedPort,
+    Namespace, NetworkPolicy, Node, Operator, Peer, Pod, PolicyPort, PolicyTypes, PortRule,
+    Requirement, Rule,
 };
 use tagwall::protocol::{PortRange, Protocol};
 use tagwall::reference::{kubernetes, linear};
@@ -74,6 +75,28 @@ const EXTERNALS: [&str; 5] = [
     "8.8.8.8",
     "fd00:0:0:9::1",
 ];
+
+/// Nodes n1 and n2; each has one IPv4 address of [`NODE_ADDRESSES`] and n2 an IPv6 one too.
+const NODES: [&str; 2] = ["n1", "n2"];
+const NODE_ADDRESSES: [&str; 3] = ["10.0.9.1", "10.0.9.2", "fd00:0:0:9::2"];
+
+fn nodes(rng: &mut Rng) -> Vec<Node> {
+    vec![
+        Node {
+            name: "n1".to_string(),
+            labels: labels(rng, 1),
+            addresses: vec![NODE_ADDRESSES[0].parse().unwrap()],
+        },
+        Node {
+            name: "n2".to_string(),
+            labels: labels(rng, 1),
+            addresses: vec![
+                NODE_ADDRESSES[1].parse().unwrap(),
+                NODE_ADDRESSES[2].parse().unwrap(),
+            ],
+        },
+    ]
+}
 
 fn labels(rng: &mut Rng, max: usize) -> Labels {
     let mut labels = Labels::new();
@@ -169,7 +192,15 @@ fn rules(rng: &mut Rng) -> Vec<Rule> {
 /// A small cluster: namespaces x/y/z, 1-4 pods each (some dual-stack), 1-5 policies.
 fn cluster(seed: u64) -> Cluster {
     let mut rng = Rng::new(seed);
-    let mut cluster = Cluster::default();
+    let mut cluster = Cluster {
+        nodes: nodes(&mut rng),
+        local_node_rule: if rng.chance(80) {
+            LocalNodeRule::On
+        } else {
+            LocalNodeRule::Off
+        },
+        ..Cluster::default()
+    };
     for (n, name) in NAMESPACES.iter().enumerate() {
         let mut ns_labels = labels(&mut rng, 2);
         ns_labels.insert(NAMESPACE_NAME_LABEL.to_string(), name.to_string());
@@ -197,12 +228,20 @@ fn cluster(seed: u64) -> Cluster {
                 }
             }
             ports.sort();
+            // Pods run on one of the nodes, or report only a host IP, or neither (pending).
+            let (node_name, host_ips) = match rng.below(4) {
+                0 => (None, Vec::new()),
+                1 => (None, vec![rng.pick(&NODE_ADDRESSES).parse().unwrap()]),
+                _ => (Some(rng.pick(&NODES).to_string()), Vec::new()),
+            };
             cluster.pods.push(Pod {
                 namespace: name.to_string(),
                 name: format!("p{p}"),
                 labels: labels(&mut rng, 3),
                 ips,
                 ports,
+                node_name,
+                host_ips,
             });
         }
     }
@@ -247,6 +286,7 @@ fn cluster(seed: u64) -> Cluster {
 fn tuples(cluster: &Cluster) -> Vec<Tuple> {
     let mut addresses: Vec<IpAddr> = cluster.pods.iter().flat_map(|p| p.ips.clone()).collect();
     addresses.extend(EXTERNALS.iter().map(|a| a.parse::<IpAddr>().unwrap()));
+    addresses.extend(NODE_ADDRESSES.iter().map(|a| a.parse::<IpAddr>().unwrap()));
     let mut out = Vec::new();
     for &src in &addresses {
         for &dst in &addresses {

@@ -50,6 +50,7 @@ fn load_bytes(input: &[u8], limits: &Limits, lenient: bool) -> Result<Loaded, Lo
     let mut loader = Loader::new(LoadOptions {
         limits: limits.clone(),
         lenient,
+        ..LoadOptions::default()
     });
     loader.add_bytes("fuzz.yaml", input)?;
     loader.finish()

@@ -127,6 +127,7 @@ fn firewall_answer(config: &FirewallConfig, verdict: &Verdict) -> Answer {
 pub(super) fn load(input: &InputArgs) -> Result<Cluster, CliError> {
     let options = LoadOptions {
         lenient: input.lenient,
+        local_node_rule: input.local_node_rule.into(),
         ..LoadOptions::default()
     };
     let loaded = k8s::load_files(&input.files, options)?;

@@ -16,6 +16,7 @@ fn kind_prefix(kind: TagKind) -> &'static str {
     match kind {
         TagKind::Namespace | TagKind::Label => "",
         TagKind::NamespaceLabel => "ns:",
+        TagKind::Node => "node:",
     }
 }
 

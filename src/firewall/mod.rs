@@ -33,6 +33,8 @@ pub enum TagKind {
     Label,
     /// A namespace label, carried by every workload of the namespace (`kubernetes` mode).
     NamespaceLabel,
+    /// `node=<name>`: the workload's local node, for NetworkPolicy's local-node rule.
+    Node,
 }
 
 /// A Contrail tag: `type=value`.

@@ -12,7 +12,9 @@ use super::limits::Limits;
 use super::parse::parse;
 use super::raw::{Body, Item, Known, RawObject};
 use super::validate::{self, Invalid, Note, PodOutcome, Walk};
-use crate::model::{Cluster, NAMESPACE_NAME_LABEL, Namespace, NetworkPolicy, Pod};
+use crate::model::{
+    Cluster, LocalNodeRule, NAMESPACE_NAME_LABEL, Namespace, NetworkPolicy, Node, Pod,
+};
 
 /// How to load.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,6 +25,8 @@ pub struct LoadOptions {
     /// the first (the default); a list entry that is not an object is skipped the same way.
     /// Parse errors and exceeded limits fail in both modes.
     pub lenient: bool,
+    /// Whether the loaded cluster applies NetworkPolicy's local-node rule (on by default).
+    pub local_node_rule: LocalNodeRule,
 }
 
 /// The result of a load: the cluster, what was changed or left out, and what was not read.
@@ -73,6 +77,7 @@ pub struct Loader {
     /// finished), which still count for duplicate names.
     pods: BTreeMap<(String, String), Sourced<Option<KeptPod>>>,
     policies: BTreeMap<(String, String), Sourced<NetworkPolicy>>,
+    nodes: BTreeMap<String, Sourced<Node>>,
     warnings: Vec<Warning>,
     skipped_kinds: BTreeMap<String, usize>,
 }
@@ -86,6 +91,7 @@ impl Loader {
             namespaces: BTreeMap::new(),
             pods: BTreeMap::new(),
             policies: BTreeMap::new(),
+            nodes: BTreeMap::new(),
             warnings: Vec::new(),
             skipped_kinds: BTreeMap::new(),
         }
@@ -196,6 +202,7 @@ impl Loader {
             Some(Known::Namespace) => self.add_namespace(file, object),
             Some(Known::Pod) => self.add_pod(file, object),
             Some(Known::NetworkPolicy) => self.add_policy(file, object),
+            Some(Known::Node) => self.add_node(file, object),
             None => {
                 let key = match (Known::of(&kind, None), &object.api_version) {
                     (Some(_), Some(version)) => format!("{kind} ({version})"),
@@ -272,6 +279,24 @@ impl Loader {
         };
         let key = (policy.namespace.clone(), policy.name.clone());
         let inserted = insert_first(&mut self.policies, key, file, policy);
+        self.recorded(file, object_ref, walk, inserted)
+    }
+
+    fn add_node(&mut self, file: &Arc<str>, object: RawObject) -> Result<(), LoadError> {
+        let object_ref = ObjectRef {
+            kind: "Node",
+            namespace: None,
+            name: object.metadata.name.clone().unwrap_or_default(),
+        };
+        let Body::Node { status } = &object.body else {
+            return Ok(());
+        };
+        let mut walk = Walk::default();
+        let node = match validate::node(object.metadata, status, &mut walk) {
+            Ok(node) => node,
+            Err(invalid) => return self.reject(file, object_ref, invalid),
+        };
+        let inserted = insert_first(&mut self.nodes, node.name.clone(), file, node);
         self.recorded(file, object_ref, walk, inserted)
     }
 
@@ -446,6 +471,11 @@ impl Loader {
                 namespaces,
                 pods,
                 policies,
+                nodes: std::mem::take(&mut self.nodes)
+                    .into_values()
+                    .map(|entry| entry.value)
+                    .collect(),
+                local_node_rule: self.options.local_node_rule,
             },
             warnings: self.warnings,
             skipped_kinds: self.skipped_kinds,

@@ -23,8 +23,8 @@ use std::net::IpAddr;
 use serde::{Serialize, Serializer};
 
 use crate::model::{
-    Cluster, Direction, Labels, NAMESPACE_NAME_LABEL, NetworkPolicy, Peer, Pod, PolicyPort,
-    PortRule, Rule,
+    Cluster, Direction, Labels, LocalNodeRule, NAMESPACE_NAME_LABEL, NetworkPolicy, Peer, Pod,
+    PolicyPort, PortRule, Rule,
 };
 use crate::protocol::Protocol;
 use crate::tuple::{Tuple, canonical_ip};
@@ -58,6 +58,14 @@ pub enum SideReason {
     SamePod {
         /// The pod, `namespace/name`.
         pod: String,
+    },
+    /// The pod is isolated for ingress, and the source is its local node: NetworkPolicy's
+    /// local-node rule allows the connection.
+    LocalNode {
+        /// The pod, `namespace/name`.
+        pod: String,
+        /// The source address, one of the node's.
+        node_ip: IpAddr,
     },
     /// No policy selects the pod for this direction.
     NotIsolated {
@@ -211,6 +219,17 @@ fn side(cluster: &Cluster, connection: &Connection<'_>, direction: Direction) ->
     if isolating.is_empty() {
         return SideReason::NotIsolated { pod: pod.key() };
     }
+    // NetworkPolicySpec.ingress: "Traffic is allowed to a pod ... OR if the traffic source is
+    // the pod's local node" (unless the cluster turns that rule off).
+    if direction == Direction::Ingress
+        && cluster.local_node_rule == LocalNodeRule::On
+        && is_local_node(cluster, pod, connection.src_ip)
+    {
+        return SideReason::LocalNode {
+            pod: pod.key(),
+            node_ip: connection.src_ip,
+        };
+    }
     let by: Vec<Allowance> = isolating
         .iter()
         .flat_map(|policy| allowances(cluster, policy, direction, connection))
@@ -223,6 +242,19 @@ fn side(cluster: &Cluster, connection: &Connection<'_>, direction: Direction) ->
     } else {
         SideReason::Allowed { pod: pod.key(), by }
     }
+}
+
+/// Whether `ip` is an address of `pod`'s node: one of the `status.addresses` of the Node its
+/// `spec.nodeName` names, or one of its `status.hostIPs` (the node's IPs as the kubelet reports
+/// them to the pod).
+fn is_local_node(cluster: &Cluster, pod: &Pod, ip: IpAddr) -> bool {
+    let host_ip = pod.host_ips.iter().any(|host| canonical_ip(*host) == ip);
+    let node_address = cluster
+        .nodes
+        .iter()
+        .filter(|node| pod.node_name.as_deref() == Some(node.name.as_str()))
+        .any(|node| node.addresses.iter().any(|own| canonical_ip(*own) == ip));
+    host_ip || node_address
 }
 
 /// NetworkPolicySpec.podSelector: "Selects the pods to which this NetworkPolicy object applies
@@ -391,6 +423,10 @@ impl fmt::Display for SideReason {
             SideReason::NotIsolated { pod } => {
                 write!(f, "allowed: no policy isolates {pod} in this direction")
             }
+            SideReason::LocalNode { pod, node_ip } => write!(
+                f,
+                "allowed: {node_ip} is {pod}'s local node, whose traffic NetworkPolicy allows"
+            ),
             SideReason::Allowed { pod, by } => {
                 write!(f, "allowed: {pod} is isolated, allowed by ")?;
                 for (index, allowance) in by.iter().enumerate() {

@@ -18,6 +18,7 @@
 //!   namespace labels are tags of their own kind, and `namespaceSelector: {}` means every pod.
 
 mod endpoints;
+pub mod local_node;
 mod naming;
 mod policy;
 mod workloads;
@@ -30,7 +31,7 @@ use crate::firewall::{
     Action, ApplicationPolicySet, Endpoint, FirewallConfig, FirewallPolicy, FirewallRule, Service,
     TagTerm,
 };
-use crate::model::{Cluster, Direction};
+use crate::model::{Cluster, Direction, LocalNodeRule};
 
 pub use naming::{ALLOW_ALL_POLICY, APPLICATION_POLICY_SET, DENY_ALL_POLICY};
 
@@ -125,7 +126,22 @@ pub fn translate(cluster: &Cluster, mode: Mode) -> Translation {
             .collect(),
     });
 
-    let (tags, address_groups, warnings) = objects.finish();
+    let (mut tags, mut address_groups, warnings) = objects.finish();
+    let mut workloads = workloads::workloads(cluster, mode);
+    // The local-node rule (`cluster.local_node_rule`) comes ahead of every NetworkPolicy: the API
+    // allows that traffic whatever isolates the pod. CN2 creates no such objects (the seed's
+    // tables hold none), so `cn2` mode leaves it out, as CN2 does.
+    if cluster.local_node_rule == LocalNodeRule::On && mode == Mode::Kubernetes {
+        let local = local_node::local_node(cluster);
+        if let Some(policy) = local.policy {
+            policies.insert(0, policy);
+        }
+        tags.extend(local.tags);
+        address_groups.extend(local.groups);
+        for (workload, tag) in workloads.iter_mut().zip(local.pod_tags) {
+            workload.tags.extend(tag);
+        }
+    }
     Translation {
         mode,
         config: FirewallConfig {
@@ -135,7 +151,7 @@ pub fn translate(cluster: &Cluster, mode: Mode) -> Translation {
                 name: APPLICATION_POLICY_SET.to_string(),
                 policies,
             },
-            workloads: workloads::workloads(cluster, mode),
+            workloads,
         },
         warnings,
     }
