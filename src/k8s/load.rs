@@ -13,7 +13,8 @@ use super::parse::parse;
 use super::raw::{Body, Item, Known, RawObject};
 use super::validate::{self, Invalid, Note, PodOutcome, Walk};
 use crate::model::{
-    Cluster, LocalNodeRule, NAMESPACE_NAME_LABEL, Namespace, NetworkPolicy, Node, Pod,
+    Cluster, ClusterPolicy, ClusterPolicyKind, LocalNodeRule, NAMESPACE_NAME_LABEL, Namespace,
+    NetworkPolicy, Node, Pod,
 };
 
 /// How to load.
@@ -78,6 +79,7 @@ pub struct Loader {
     pods: BTreeMap<(String, String), Sourced<Option<KeptPod>>>,
     policies: BTreeMap<(String, String), Sourced<NetworkPolicy>>,
     nodes: BTreeMap<String, Sourced<Node>>,
+    cluster_policies: BTreeMap<(ClusterPolicyKind, String), Sourced<ClusterPolicy>>,
     warnings: Vec<Warning>,
     skipped_kinds: BTreeMap<String, usize>,
 }
@@ -92,6 +94,7 @@ impl Loader {
             pods: BTreeMap::new(),
             policies: BTreeMap::new(),
             nodes: BTreeMap::new(),
+            cluster_policies: BTreeMap::new(),
             warnings: Vec::new(),
             skipped_kinds: BTreeMap::new(),
         }
@@ -203,6 +206,15 @@ impl Loader {
             Some(Known::Pod) => self.add_pod(file, object),
             Some(Known::NetworkPolicy) => self.add_policy(file, object),
             Some(Known::Node) => self.add_node(file, object),
+            Some(Known::ClusterNetworkPolicy) => {
+                self.add_cluster_policy(file, object, ClusterPolicyKind::ClusterNetworkPolicy)
+            }
+            Some(Known::AdminNetworkPolicy) => {
+                self.add_cluster_policy(file, object, ClusterPolicyKind::AdminNetworkPolicy)
+            }
+            Some(Known::BaselineAdminNetworkPolicy) => {
+                self.add_cluster_policy(file, object, ClusterPolicyKind::BaselineAdminNetworkPolicy)
+            }
             None => {
                 let key = match (Known::of(&kind, None), &object.api_version) {
                     (Some(_), Some(version)) => format!("{kind} ({version})"),
@@ -297,6 +309,37 @@ impl Loader {
             Err(invalid) => return self.reject(file, object_ref, invalid),
         };
         let inserted = insert_first(&mut self.nodes, node.name.clone(), file, node);
+        self.recorded(file, object_ref, walk, inserted)
+    }
+
+    fn add_cluster_policy(
+        &mut self,
+        file: &Arc<str>,
+        object: RawObject,
+        kind: ClusterPolicyKind,
+    ) -> Result<(), LoadError> {
+        let object_ref = ObjectRef {
+            kind: kind.as_str(),
+            namespace: None,
+            name: object.metadata.name.clone().unwrap_or_default(),
+        };
+        let Body::Tier { spec } = &object.body else {
+            return Ok(());
+        };
+        let mut walk = Walk::default();
+        let lenient = self.options.lenient;
+        let policy = match validate::tiers::cluster_policy(
+            kind,
+            object.metadata,
+            spec,
+            lenient,
+            &mut walk,
+        ) {
+            Ok(policy) => policy,
+            Err(invalid) => return self.reject(file, object_ref, invalid),
+        };
+        let key = (kind, policy.name.clone());
+        let inserted = insert_first(&mut self.cluster_policies, key, file, policy);
         self.recorded(file, object_ref, walk, inserted)
     }
 
@@ -466,7 +509,17 @@ impl Loader {
                 );
             }
         }
-        Ok(Loaded {
+        let mut cluster_policies: Vec<Sourced<ClusterPolicy>> =
+            std::mem::take(&mut self.cluster_policies)
+                .into_values()
+                .collect();
+        cluster_policies.sort_by(|a, b| a.value.order_key().cmp(&b.value.order_key()));
+        self.warnings.extend(same_priority_overlaps(
+            &cluster_policies,
+            &pods,
+            &namespaces,
+        ));
+        let mut loaded = Loaded {
             cluster: Cluster {
                 namespaces,
                 pods,
@@ -476,11 +529,62 @@ impl Loader {
                     .map(|entry| entry.value)
                     .collect(),
                 local_node_rule: self.options.local_node_rule,
+                cluster_policies: Vec::new(),
             },
             warnings: self.warnings,
             skipped_kinds: self.skipped_kinds,
-        })
+        };
+        loaded.cluster.cluster_policies = cluster_policies
+            .into_iter()
+            .map(|entry| entry.value)
+            .collect();
+        Ok(loaded)
     }
+}
+
+/// ClusterNetworkPolicySpec.priority: "If two (or more) policies in the same tier with the same
+/// priority could match a connection, then the implementation can apply any of the matching
+/// policies". tagwall orders them by name (then kind), and warns when two such policies'
+/// subjects share a pod of the input.
+fn same_priority_overlaps(
+    policies: &[Sourced<ClusterPolicy>],
+    pods: &[Pod],
+    namespaces: &BTreeMap<String, Namespace>,
+) -> Vec<Warning> {
+    let empty = crate::model::Labels::new();
+    let selects = |policy: &ClusterPolicy, pod: &Pod| {
+        let namespace_labels = namespaces
+            .get(&pod.namespace)
+            .map_or(&empty, |namespace| &namespace.labels);
+        policy.subject.matches(&pod.labels, namespace_labels)
+    };
+    let mut warnings = Vec::new();
+    for (i, first) in policies.iter().enumerate() {
+        for second in policies.iter().skip(i + 1) {
+            let (a, b) = (&first.value, &second.value);
+            if a.tier != b.tier || a.priority != b.priority {
+                continue;
+            }
+            if let Some(pod) = pods.iter().find(|pod| selects(a, pod) && selects(b, pod)) {
+                warnings.push(Warning {
+                    source: second.file.to_string(),
+                    object: format!("{} {}", b.kind, b.name),
+                    field: "spec.priority".to_string(),
+                    message: format!(
+                        "{} tier policies `{}` and `{}` share priority `{}` and both select \
+                         pod `{}`; `{}` is evaluated first (same-priority policies go by name)",
+                        a.tier,
+                        a.key(),
+                        b.key(),
+                        a.priority,
+                        pod.key(),
+                        a.key()
+                    ),
+                });
+            }
+        }
+    }
+    warnings
 }
 
 /// Loads one input with the default options (strict, default limits).

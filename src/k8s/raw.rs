@@ -16,6 +16,8 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::raw_tiers::RawTierSpec;
+
 /// A scalar field read without insisting on its type, so validation can name the field when
 /// the type is wrong.
 #[derive(Clone, Debug, PartialEq)]
@@ -235,6 +237,12 @@ pub(crate) enum Known {
     NetworkPolicy,
     /// `v1` Node.
     Node,
+    /// `policy.networking.k8s.io/v1alpha2` ClusterNetworkPolicy.
+    ClusterNetworkPolicy,
+    /// `policy.networking.k8s.io/v1alpha1` AdminNetworkPolicy.
+    AdminNetworkPolicy,
+    /// `policy.networking.k8s.io/v1alpha1` BaselineAdminNetworkPolicy.
+    BaselineAdminNetworkPolicy,
 }
 
 impl Known {
@@ -243,6 +251,10 @@ impl Known {
         match self {
             Known::Namespace | Known::Pod | Known::Node => "v1",
             Known::NetworkPolicy => "networking.k8s.io/v1",
+            Known::ClusterNetworkPolicy => "policy.networking.k8s.io/v1alpha2",
+            Known::AdminNetworkPolicy | Known::BaselineAdminNetworkPolicy => {
+                "policy.networking.k8s.io/v1alpha1"
+            }
         }
     }
 
@@ -254,6 +266,9 @@ impl Known {
             "Pod" => Known::Pod,
             "NetworkPolicy" => Known::NetworkPolicy,
             "Node" => Known::Node,
+            "ClusterNetworkPolicy" => Known::ClusterNetworkPolicy,
+            "AdminNetworkPolicy" => Known::AdminNetworkPolicy,
+            "BaselineAdminNetworkPolicy" => Known::BaselineAdminNetworkPolicy,
             _ => return None,
         };
         match api_version {
@@ -275,6 +290,8 @@ pub(crate) enum Body {
     NetworkPolicy { spec: RawPolicySpec },
     /// A Node's.
     Node { status: RawNodeStatus },
+    /// A ClusterNetworkPolicy's, AdminNetworkPolicy's or BaselineAdminNetworkPolicy's.
+    Tier { spec: RawTierSpec },
     /// Nothing read (Namespace, or a kind not read).
     #[default]
     Nothing,
@@ -352,6 +369,7 @@ enum Reading {
     Pod,
     NetworkPolicy,
     Node,
+    Tier,
     Skip,
     Buffer,
 }
@@ -369,6 +387,11 @@ fn reading(kind: Option<&str>, api_version: Option<&str>) -> Reading {
         Some(Known::Pod) => Reading::Pod,
         Some(Known::NetworkPolicy) => Reading::NetworkPolicy,
         Some(Known::Node) => Reading::Node,
+        Some(
+            Known::ClusterNetworkPolicy
+            | Known::AdminNetworkPolicy
+            | Known::BaselineAdminNetworkPolicy,
+        ) => Reading::Tier,
         Some(Known::Namespace) | None => Reading::Skip,
     }
 }
@@ -386,6 +409,7 @@ impl<'de> Visitor<'de> for ObjectVisitor {
         let mut pod_status: Part<RawPodStatus> = Part::Absent;
         let mut policy_spec: Part<RawPolicySpec> = Part::Absent;
         let mut node_status: Part<RawNodeStatus> = Part::Absent;
+        let mut tier_spec: Part<RawTierSpec> = Part::Absent;
         let mut buffered_spec = None;
         let mut buffered_status = None;
         while let Some(field) = map.next_key::<Field>()? {
@@ -399,6 +423,7 @@ impl<'de> Visitor<'de> for ObjectVisitor {
                 {
                     Reading::Pod => pod_spec = Part::read(map.next_value()?),
                     Reading::NetworkPolicy => policy_spec = Part::read(map.next_value()?),
+                    Reading::Tier => tier_spec = Part::read(map.next_value()?),
                     Reading::Node | Reading::Skip => {
                         map.next_value::<IgnoredAny>()?;
                     }
@@ -409,7 +434,7 @@ impl<'de> Visitor<'de> for ObjectVisitor {
                         Reading::Pod => pod_status = Part::read(map.next_value()?),
                         Reading::Node => node_status = Part::read(map.next_value()?),
                         Reading::Buffer => buffered_status = Some(map.next_value()?),
-                        Reading::NetworkPolicy | Reading::Skip => {
+                        Reading::NetworkPolicy | Reading::Tier | Reading::Skip => {
                             map.next_value::<IgnoredAny>()?;
                         }
                     }
@@ -452,6 +477,18 @@ impl<'de> Visitor<'de> for ObjectVisitor {
                 }
                 object.body = Body::Node {
                     status: node_status.resolve()?,
+                };
+            }
+            Some(
+                Known::ClusterNetworkPolicy
+                | Known::AdminNetworkPolicy
+                | Known::BaselineAdminNetworkPolicy,
+            ) => {
+                if let Some(value) = buffered_spec {
+                    tier_spec = Part::Buffered(value);
+                }
+                object.body = Body::Tier {
+                    spec: tier_spec.resolve()?,
                 };
             }
             Some(Known::Namespace) | None => {}

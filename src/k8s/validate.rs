@@ -1,6 +1,8 @@
 //! Raw objects to model objects, checked as the API server checks them
 //! (`pkg/apis/networking/validation`, `pkg/apis/core/validation`), with field paths.
 
+pub(crate) mod tiers;
+
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::net::IpAddr;

@@ -7,6 +7,7 @@
 //! `Vec`s), so everything derived from a `Cluster` is deterministic.
 
 mod selector;
+mod tiers;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -17,6 +18,10 @@ use serde::{Deserialize, Serialize};
 use crate::protocol::{PortRange, Protocol};
 
 pub use selector::{LabelSelector, Operator, Requirement};
+pub use tiers::{
+    BANP_PRIORITY, ClusterPolicy, ClusterPolicyKind, PodSet, Tier, TierAction, TierPeer, TierPort,
+    TierRule,
+};
 
 /// Labels of a pod or namespace, sorted by key.
 pub type Labels = BTreeMap<String, String>;
@@ -37,6 +42,10 @@ pub struct Cluster {
     /// Nodes sorted by name (`v1` Node objects read from input).
     #[serde(default)]
     pub nodes: Vec<Node>,
+    /// ClusterNetworkPolicies, AdminNetworkPolicies and the BaselineAdminNetworkPolicy, in
+    /// evaluation order ([`ClusterPolicy::order_key`]: tier, priority, name, kind).
+    #[serde(default)]
+    pub cluster_policies: Vec<ClusterPolicy>,
     /// Whether NetworkPolicy's local-node rule applies (see [`LocalNodeRule`]).
     #[serde(default)]
     pub local_node_rule: LocalNodeRule,
