@@ -84,6 +84,9 @@ struct Report {
     workloads: usize,
     identities: usize,
     prefixes: usize,
+    /// Parts of the structure built in their bounded fallback form (see
+    /// `Decision::degraded_count`).
+    degraded: usize,
     allowed_share: f64,
     speedup: f64,
     engines: Engines,
@@ -135,6 +138,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         workloads: decision.workload_count(),
         identities: decision.identity_count(),
         prefixes: decision.prefix_count(),
+        degraded: decision.degraded_count(),
         allowed_share: allowed as f64 / tuples.len() as f64,
         speedup: linear.median_ns / compiled.median_ns.max(f64::MIN_POSITIVE),
         engines: Engines { compiled, linear },
@@ -256,6 +260,10 @@ fn print_table(report: &Report) {
         "structure       {} bytes ({:.1} MiB)",
         report.structure_bytes,
         report.structure_bytes as f64 / (1024.0 * 1024.0)
+    );
+    println!(
+        "degraded parts  {} (built in their bounded fallback form)",
+        report.degraded
     );
     println!(
         "allowed         {:.1}% of the mix",

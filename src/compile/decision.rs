@@ -271,6 +271,19 @@ impl Decision {
         self.policies.groups.class_count()
     }
 
+    /// Parts of the structure that went over their budget and were built in their bounded,
+    /// slower form: port tables whose narrow candidates of one protocol stay a scan list
+    /// instead of being split by port interval (counted once per distinct table and protocol).
+    pub fn degraded_count(&self) -> usize {
+        let mut seen = HashSet::new();
+        self.identities
+            .iter()
+            .flat_map(|i| [&i.ingress, &i.egress])
+            .filter(|table| seen.insert(Arc::as_ptr(table)))
+            .map(|table| table.degraded())
+            .sum()
+    }
+
     /// Heap memory of the structure, estimated honestly: every allocation counted once (shared
     /// tables and lists too), hash maps at capacity, the tries at 64 bytes a prefix.
     pub fn structure_bytes(&self) -> usize {

@@ -42,6 +42,7 @@ mod builder;
 mod config;
 mod decision;
 mod groups;
+mod holders;
 mod identity;
 mod ids;
 mod inventory;
@@ -60,5 +61,5 @@ pub use ids::{ClassId, GroupId, IdentityId, PortNameId, SelectorId, TagBit, Work
 /// Crate-internal access for the lookup fast path.
 pub(crate) mod internals {
     pub(crate) use super::inventory::Owner;
-    pub(crate) use super::ports::{Candidate, PeerTest};
+    pub(crate) use super::ports::{Candidate, CandidateList, PeerTest};
 }

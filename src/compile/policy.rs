@@ -8,6 +8,7 @@ use ahash::AHashMap;
 
 use super::config::{CompileError, Config, Limit};
 use super::groups::AddressClasses;
+use super::holders::{Candidates, Holders};
 use super::identity::{Identity, IdentityKey, NamedPortEntry};
 use super::ids::{PortNameId, SelectorId, index_u32};
 use super::peers::PeerSets;
@@ -172,7 +173,7 @@ impl Policies {
             .iter()
             .filter_map(|id| all.get(*id).copied().flatten().cloned())
             .collect();
-        let holders = self.holders(&keys);
+        let holders = Holders::new(keys.iter().map(Some), self.tags.bit_count());
         let selected = self.select_rules(&keys, &holders);
         let peers = if defer_peer_sets {
             PeerSets::deferred(&self.selectors, &self.groups, all)
@@ -202,32 +203,11 @@ impl Policies {
         Ok(identities)
     }
 
-    /// For each tag bit, the identities (positions in `keys`) holding it: a rule requiring a bit
-    /// only tests those, and a rare bit makes a good filter.
-    fn holders(&self, keys: &[IdentityKey]) -> Vec<Vec<u32>> {
-        let mut holders: Vec<Vec<u32>> = vec![Vec::new(); self.tags.bit_count()];
-        for (position, key) in keys.iter().enumerate() {
-            for (word_index, word) in key.bits.iter().enumerate() {
-                let mut rest = *word;
-                while rest != 0 {
-                    let bit = word_index * 64 + rest.trailing_zeros() as usize;
-                    rest &= rest - 1;
-                    if let (Some(list), Some(position)) =
-                        (holders.get_mut(bit), index_u32(position))
-                    {
-                        list.push(position);
-                    }
-                }
-            }
-        }
-        holders
-    }
-
     /// For each identity, the positions of the rules (ingress, egress) whose endpoint_1 may
     /// select it, in rule order.
-    fn select_rules(&self, keys: &[IdentityKey], holders: &[Vec<u32>]) -> Vec<[Vec<u32>; 2]> {
-        let all: Vec<u32> = (0..keys.len()).filter_map(index_u32).collect();
+    fn select_rules(&self, keys: &[IdentityKey], holders: &Holders) -> Vec<[Vec<u32>; 2]> {
         let mut selected: Vec<[Vec<u32>; 2]> = vec![[Vec::new(), Vec::new()]; keys.len()];
+        let all = Candidates::All(0..index_u32(keys.len()).unwrap_or(u32::MAX));
         for (rule_position, rule) in self.rules.iter().enumerate() {
             let Some(rule_position) = index_u32(rule_position) else {
                 continue;
@@ -236,26 +216,25 @@ impl Policies {
                 Direction::Ingress => 0,
                 Direction::Egress => 1,
             };
-            let candidates: &[u32] = match &rule.local {
-                Selector::Never => &[],
-                Selector::Tags(test) => match test.required_bit() {
-                    Some(bit) => holders.get(bit.0 as usize).map_or(&[], |h| h),
-                    None => &all,
-                },
-                Selector::Any | Selector::Group(_) => &all,
+            let test = match &rule.local {
+                Selector::Never => continue,
+                Selector::Tags(test) => Some(test),
+                Selector::Any | Selector::Group(_) => None,
             };
-            for position in candidates {
-                let Some(key) = keys.get(*position as usize) else {
-                    continue;
+            let candidates = match test {
+                Some(test) => holders.candidates(test),
+                None => all.clone(),
+            };
+            candidates.for_each(|position| {
+                let selects = match (test, keys.get(position as usize)) {
+                    (Some(test), Some(key)) => test.matches(&key.bits),
+                    (None, Some(_)) => true,
+                    (_, None) => false,
                 };
-                let selects = match &rule.local {
-                    Selector::Tags(test) => test.matches(&key.bits),
-                    _ => true,
-                };
-                if selects && let Some(lists) = selected.get_mut(*position as usize) {
+                if selects && let Some(lists) = selected.get_mut(position as usize) {
                     lists[side].push(rule_position);
                 }
-            }
+            });
         }
         selected
     }

@@ -1,9 +1,22 @@
 //! The port index: for one identity and direction, the candidate rules for each protocol and
 //! destination port, in first-match order.
 //!
-//! Ported protocols (TCP, UDP, SCTP) split 0-65535 into disjoint intervals, each with the
-//! ordered list of rules that can match there; other protocols get a list each (those that
-//! some rule names) and a default list. Equal lists are shared ([`ListInterner`]).
+//! For each ported protocol (TCP, UDP, SCTP) the candidates covering every port form one
+//! *wide* list, and the others (*narrow*: a port range, a resolved named port) are split over
+//! disjoint port intervals, each with the ordered list of narrow rules that can match there. A
+//! lookup takes the first match of its interval's list, then looks in the wide list only for
+//! a match that comes earlier in rule order. Keeping wide rules (default-deny, allow-all,
+//! port-less allows) out of the intervals is what keeps the intervals small: their lists
+//! would otherwise repeat every wide rule once per interval.
+//!
+//! Splitting costs the sum of the interval lists' lengths, which overlapping ranges make
+//! quadratic (policy `i` admitting ports `[i, 65535]`). The split is computed by one sweep
+//! that stops once that sum passes a budget linear in the narrow candidates; past it the
+//! protocol's narrow candidates stay one *scan* list, each with its port range, tested in
+//! order: a bounded representation, counted by [`PortTable::degraded`].
+//!
+//! Other protocols get a list each (those that some rule names) and a default list. Equal
+//! lists are shared ([`ListInterner`]).
 
 use std::sync::Arc;
 
@@ -153,15 +166,17 @@ pub(crate) struct Block {
 }
 
 impl CandidateList {
-    /// The blocks, each with its candidates, in rule order.
+    /// The blocks, each with the position of its first candidate and its candidates, in rule
+    /// order.
     #[inline]
-    pub(crate) fn blocks(&self) -> impl Iterator<Item = (&PeerSet, &[Candidate])> {
+    pub(crate) fn blocks(&self) -> impl Iterator<Item = (&PeerSet, usize, &[Candidate])> {
         let mut start = 0usize;
         self.blocks.iter().map(move |block| {
             let end = block.end as usize;
             let candidates = self.candidates.get(start..end).unwrap_or(&[]);
+            let first = start;
             start = end;
-            (&*block.peers, candidates)
+            (&*block.peers, first, candidates)
         })
     }
 
@@ -212,6 +227,19 @@ impl<'a> ListInterner<'a> {
         if let Some(existing) = self.lists.get(&candidates) {
             return existing.clone();
         }
+        let list = self.blocks_of(candidates.clone());
+        self.lists.insert(candidates, list.clone());
+        list
+    }
+
+    /// A list of its own (a scan list: its candidates may repeat a rule, with other ports,
+    /// so it is never shared with a list that does not carry the same ranges).
+    fn intern_unshared(&mut self, candidates: Vec<Candidate>) -> List {
+        self.blocks_of(candidates.into())
+    }
+
+    /// Cuts `candidates` into blocks with their peer sets.
+    fn blocks_of(&mut self, candidates: Box<[Candidate]>) -> List {
         self.entries += candidates.len();
         let mut blocks = Vec::new();
         let mut start = 0;
@@ -224,12 +252,10 @@ impl<'a> ListInterner<'a> {
                 });
             }
         }
-        let list = Arc::new(CandidateList {
+        Arc::new(CandidateList {
             blocks: blocks.into(),
-            candidates: candidates.clone(),
-        });
-        self.lists.insert(candidates, list.clone());
-        list
+            candidates,
+        })
     }
 
     /// The peer sets builder, for what it knows of identities.
@@ -253,11 +279,42 @@ fn same_block(a: &Candidate, b: &Candidate) -> bool {
     a.action == b.action && (a.named == NONE) == (b.named == NONE)
 }
 
-/// Disjoint port intervals of one ported protocol.
+/// Narrow candidates at most this many times their number may sit in interval lists.
+const SPLIT_FACTOR: usize = 8;
+
+/// ... and at least this many, so that small tables always split.
+const SPLIT_MINIMUM: usize = 4096;
+
+/// The candidates of one ported protocol.
 #[derive(Debug)]
 struct Intervals {
+    narrow: Narrow,
+    /// Candidates covering every port, in rule order.
+    wide: List,
+}
+
+/// The narrow candidates of one ported protocol.
+#[derive(Debug)]
+enum Narrow {
     /// Interval starts, ascending (the first is 0), each with its list.
-    entries: Box<[(u16, List)]>,
+    Split(Box<[(u16, List)]>),
+    /// One list in rule order, `ranges[i]` the ports of candidate `i` (over budget to split).
+    Scan {
+        list: List,
+        ranges: Box<[PortRange]>,
+    },
+}
+
+/// Where a lookup finds its candidates: the narrow list (with per-candidate port ranges when
+/// it is a scan list), then the wide list for anything earlier.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Found<'a> {
+    /// Narrow candidates that may match the port.
+    pub(crate) narrow: &'a CandidateList,
+    /// For a scan list: each candidate's ports, to test before anything else.
+    pub(crate) ranges: Option<&'a [PortRange]>,
+    /// Candidates that match every port (none for protocols without ports).
+    pub(crate) wide: Option<&'a CandidateList>,
 }
 
 impl Intervals {
@@ -265,52 +322,133 @@ impl Intervals {
         entries: &[(usize, Candidate, PortRange)],
         interner: &mut ListInterner<'_>,
     ) -> Intervals {
-        let mut bounds: Vec<u16> = vec![0];
-        for (_, _, range) in entries {
-            bounds.push(range.start);
-            if let Some(after) = range.end.checked_add(1) {
-                bounds.push(after);
+        type Entry = (usize, Candidate, PortRange);
+        let (wide, narrow): (Vec<&Entry>, Vec<&Entry>) = entries
+            .iter()
+            .partition(|(_, _, range)| *range == PortRange::ALL);
+        let wide = interner.intern(ordered(wide.iter().map(|(o, c, _)| (*o, *c))));
+        let budget = (SPLIT_FACTOR * narrow.len()).max(SPLIT_MINIMUM);
+        let narrow = match split(&narrow, budget) {
+            Some(lists) => {
+                let mut intervals: Vec<(u16, List)> = Vec::with_capacity(lists.len());
+                for (start, list) in lists {
+                    let list = interner.intern(list);
+                    // Neighbouring intervals with the same list are one interval.
+                    if intervals
+                        .last()
+                        .is_some_and(|(_, last)| Arc::ptr_eq(last, &list))
+                    {
+                        continue;
+                    }
+                    intervals.push((start, list));
+                }
+                Narrow::Split(intervals.into())
             }
-        }
-        bounds.sort_unstable();
-        bounds.dedup();
-        let mut intervals: Vec<(u16, List)> = Vec::with_capacity(bounds.len());
-        for start in bounds {
-            let list = interner.intern(ordered(
-                entries
-                    .iter()
-                    .filter(|(_, _, r)| r.contains(start))
-                    .map(|(order, c, _)| (*order, *c)),
-            ));
-            // Neighbouring intervals with the same list are one interval.
-            if intervals
-                .last()
-                .is_some_and(|(_, last)| Arc::ptr_eq(last, &list))
-            {
-                continue;
+            None => {
+                let mut sorted: Vec<&(usize, Candidate, PortRange)> = narrow.clone();
+                sorted.sort_by_key(|(order, _, range)| (*order, range.start));
+                Narrow::Scan {
+                    list: interner.intern_unshared(sorted.iter().map(|(_, c, _)| *c).collect()),
+                    ranges: sorted.iter().map(|(_, _, r)| *r).collect(),
+                }
             }
-            intervals.push((start, list));
-        }
-        Intervals {
-            entries: intervals.into(),
-        }
+        };
+        Intervals { narrow, wide }
     }
 
     #[inline]
-    fn find(&self, port: u16) -> Option<&CandidateList> {
-        let index = match self.entries.len() {
-            1 => 0,
-            _ => self
-                .entries
-                .partition_point(|(start, _)| *start <= port)
-                .saturating_sub(1),
+    fn find(&self, port: u16) -> Option<Found<'_>> {
+        let (narrow, ranges) = match &self.narrow {
+            Narrow::Split(entries) => {
+                let index = match entries.len() {
+                    1 => 0,
+                    _ => entries
+                        .partition_point(|(start, _)| *start <= port)
+                        .saturating_sub(1),
+                };
+                (&*entries.get(index)?.1, None)
+            }
+            Narrow::Scan { list, ranges } => (&**list, Some(&**ranges)),
         };
-        self.entries.get(index).map(|(_, l)| &**l)
+        Some(Found {
+            narrow,
+            ranges,
+            wide: Some(&self.wide),
+        })
+    }
+
+    fn lists(&self) -> impl Iterator<Item = &List> {
+        let narrow: Box<dyn Iterator<Item = &List>> = match &self.narrow {
+            Narrow::Split(entries) => Box::new(entries.iter().map(|(_, l)| l)),
+            Narrow::Scan { list, .. } => Box::new(std::iter::once(list)),
+        };
+        narrow.chain(std::iter::once(&self.wide))
+    }
+
+    fn degraded(&self) -> bool {
+        matches!(self.narrow, Narrow::Scan { .. })
     }
 
     fn heap_bytes(&self) -> usize {
-        size_of_val(&*self.entries)
+        match &self.narrow {
+            Narrow::Split(entries) => size_of_val(&**entries),
+            Narrow::Scan { ranges, .. } => size_of_val(&**ranges),
+        }
     }
+}
+
+/// The narrow candidates' lists per interval (interval start, candidates in rule order), by
+/// one sweep over the range ends; `None` once the lists' total length passes `budget`.
+fn split(
+    entries: &[&(usize, Candidate, PortRange)],
+    budget: usize,
+) -> Option<Vec<(u16, Vec<Candidate>)>> {
+    // (port, opens) events; a range closing at `end` is gone from `end + 1`.
+    let mut events: Vec<(u32, bool, usize)> = Vec::with_capacity(2 * entries.len());
+    for (index, (_, _, range)) in entries.iter().enumerate() {
+        events.push((u32::from(range.start), true, index));
+        events.push((u32::from(range.end) + 1, false, index));
+    }
+    events.sort_unstable();
+    let mut active: std::collections::BTreeMap<(usize, usize), Candidate> = Default::default();
+    let mut lists: Vec<(u16, Vec<Candidate>)> = vec![(0, Vec::new())];
+    let mut total = 0usize;
+    let mut at = 0;
+    while let Some(&(port, _, _)) = events.get(at) {
+        while let Some(&(p, opens, index)) = events.get(at)
+            && p == port
+        {
+            if let Some((order, candidate, _)) = entries.get(index) {
+                if opens {
+                    active.insert((*order, index), *candidate);
+                } else {
+                    active.remove(&(*order, index));
+                }
+            }
+            at += 1;
+        }
+        let Ok(start) = u16::try_from(port) else {
+            break;
+        };
+        total += active.len();
+        if total > budget {
+            return None;
+        }
+        let mut list: Vec<Candidate> = Vec::with_capacity(active.len());
+        let mut last_order = None;
+        for ((order, _), candidate) in &active {
+            // A rule covers a port once, whatever ranges brought it here.
+            if last_order != Some(*order) {
+                list.push(*candidate);
+                last_order = Some(*order);
+            }
+        }
+        match lists.last_mut() {
+            Some((last_start, last)) if *last_start == start => *last = list,
+            _ => lists.push((start, list)),
+        }
+    }
+    Some(lists)
 }
 
 /// Candidates in rule order, each once.
@@ -397,17 +535,22 @@ impl PortTable {
 
     /// The candidates for a protocol and destination port, in rule order.
     #[inline]
-    pub(crate) fn candidates(&self, protocol: Protocol, port: u16) -> Option<&CandidateList> {
+    pub(crate) fn candidates(&self, protocol: Protocol, port: u16) -> Option<Found<'_>> {
         let [tcp, udp, sctp] = &self.ported;
         match protocol {
             Protocol::Tcp => tcp.find(port),
             Protocol::Udp => udp.find(port),
             Protocol::Sctp => sctp.find(port),
             Protocol::Other(number) => {
-                match self.other.binary_search_by_key(&number, |(n, _)| *n) {
-                    Ok(index) => self.other.get(index).map(|(_, l)| &**l),
-                    Err(_) => Some(&self.other_default),
-                }
+                let list = match self.other.binary_search_by_key(&number, |(n, _)| *n) {
+                    Ok(index) => self.other.get(index).map(|(_, l)| &**l)?,
+                    Err(_) => &*self.other_default,
+                };
+                Some(Found {
+                    narrow: list,
+                    ranges: None,
+                    wide: None,
+                })
             }
         }
     }
@@ -416,9 +559,14 @@ impl PortTable {
     pub(crate) fn lists(&self) -> impl Iterator<Item = &List> {
         self.ported
             .iter()
-            .flat_map(|p| p.entries.iter().map(|(_, l)| l))
+            .flat_map(Intervals::lists)
             .chain(self.other.iter().map(|(_, l)| l))
             .chain(std::iter::once(&self.other_default))
+    }
+
+    /// How many of the ported protocols keep their narrow candidates as a scan list.
+    pub(crate) fn degraded(&self) -> usize {
+        self.ported.iter().filter(|p| p.degraded()).count()
     }
 
     /// Heap bytes of the table itself; its lists are shared, and counted by the caller.

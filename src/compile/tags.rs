@@ -280,11 +280,28 @@ impl TagTest {
             })
     }
 
-    /// A bit every matching workload must have, if any: used to narrow the search.
-    pub(crate) fn required_bit(&self) -> Option<TagBit> {
-        self.all
-            .first()
-            .map(|w| TagBit(w.index * 64 + w.mask.trailing_zeros()))
+    /// Bits one of which every matching workload holds, chosen to be held by as few
+    /// workloads as `holders` counts: one required bit, or the bits of one `In` set. `None`
+    /// when the test has no such bits (only `NotIn` / `DoesNotExist` terms).
+    pub(crate) fn drivers(&self, holders: impl Fn(TagBit) -> usize) -> Option<Vec<TagBit>> {
+        let bits = |w: &Word| {
+            let (index, mut rest) = (w.index, w.mask);
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = TagBit(index * 64 + rest.trailing_zeros());
+                    rest &= rest - 1;
+                    bit
+                })
+            })
+        };
+        let singles = self.all.iter().flat_map(bits).map(|bit| vec![bit]);
+        let sets = self
+            .any
+            .iter()
+            .map(|set| set.iter().flat_map(bits).collect::<Vec<_>>());
+        singles
+            .chain(sets)
+            .min_by_key(|set| set.iter().map(|bit| holders(*bit)).sum::<usize>())
     }
 
     /// Heap bytes, estimated.
