@@ -102,6 +102,7 @@ fn firewall_answer(config: &FirewallConfig, verdict: &Verdict) -> Answer {
                 let action = match action {
                     Action::Pass => "pass",
                     Action::Deny => "deny",
+                    Action::Next => "next",
                 };
                 (
                     format!("{action} by rule `{name}` of firewall policy `{policy}`"),

@@ -254,6 +254,25 @@ pub fn export(config: &FirewallConfig) -> (Value, Vec<VncWarning>) {
     for policy in &config.application_policy_set.policies {
         let mut names = Vec::new();
         for rule in &policy.rules {
+            // Contrail has no tier pass. Left out, a `next` rule would let later rules of its
+            // tier (an Accept) allow what it hands to NetworkPolicy; as `deny` it can only
+            // allow less.
+            let denied;
+            let rule = if rule.action == super::Action::Next {
+                warnings.push(VncWarning {
+                    rule: rule.name.clone(),
+                    message: "a tier pass (`next`) cannot be said in Contrail; a `deny` rule of the same \
+                              name stands in for it, which allows less than the pass"
+                        .to_string(),
+                });
+                denied = FirewallRule {
+                    action: super::Action::Deny,
+                    ..rule.clone()
+                };
+                &denied
+            } else {
+                rule
+            };
             match rules(rule) {
                 Ok(expanded) => {
                     for value in expanded {

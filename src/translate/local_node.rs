@@ -102,6 +102,7 @@ pub fn local_node(cluster: &Cluster) -> LocalNode {
     }
     if !rules.is_empty() {
         out.policy = Some(FirewallPolicy {
+            tier: None,
             name: LOCAL_NODE_POLICY.to_string(),
             rules,
         });

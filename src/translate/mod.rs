@@ -108,10 +108,12 @@ pub fn translate(cluster: &Cluster, mode: Mode) -> Translation {
         }
     }
     policies.push(FirewallPolicy {
+        tier: None,
         name: DENY_ALL_POLICY.to_string(),
         rules: deny_all,
     });
     policies.push(FirewallPolicy {
+        tier: None,
         name: ALLOW_ALL_POLICY.to_string(),
         rules: Direction::BOTH
             .into_iter()
