@@ -223,6 +223,24 @@ fn rules(rule: &FirewallRule) -> Result<Vec<Value>, String> {
     Ok(out)
 }
 
+/// `rule` with endpoint_2 `any`, then also any service, then also endpoint_1 every workload:
+/// the first of these Contrail can say (the last always can).
+fn widen_deny(rule: &FirewallRule) -> FirewallRule {
+    let mut wider = FirewallRule {
+        endpoint_2: Endpoint::Any,
+        ..rule.clone()
+    };
+    if rules(&wider).is_ok() {
+        return wider;
+    }
+    wider.service = super::Service::ANY;
+    if rules(&wider).is_ok() {
+        return wider;
+    }
+    wider.endpoint_1 = Endpoint::Tags(Vec::new());
+    wider
+}
+
 fn refs(names: &[String]) -> Value {
     Value::Array(
         names
@@ -270,6 +288,25 @@ pub fn export(config: &FirewallConfig) -> (Value, Vec<VncWarning>) {
                     ..rule.clone()
                 };
                 &denied
+            } else {
+                rule
+            };
+            // A tier's deny that cannot be said as written is said wider (endpoint_2 `any`,
+            // then any service, then every workload): left out, it would let its traffic
+            // through to later rules; widened, it can only deny more.
+            let widened;
+            let rule = if policy.tier.is_some()
+                && rule.action == super::Action::Deny
+                && rules(rule).is_err()
+            {
+                widened = widen_deny(rule);
+                warnings.push(VncWarning {
+                    rule: rule.name.clone(),
+                    message: "a tier's deny that cannot be said as written; a wider deny of the \
+                              same name stands in for it, which allows less"
+                        .to_string(),
+                });
+                &widened
             } else {
                 rule
             };
