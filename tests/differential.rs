@@ -4,7 +4,9 @@
 //!   `compiled` over it, on every pod pair, external address, protocol and port;
 //! - `compiled` == `linear` verdict for verdict (deciding rules included) in both modes.
 //!
-//! Clusters come from a small vocabulary on purpose (few labels, values, namespaces and CIDRs),
+//! Clusters carry nodes (pods on them, or with only a host IP) and ClusterNetworkPolicy tiers
+//! (`tiers_support`), so the local-node rule, Admin/Baseline order and Pass chains are compared
+//! too. Clusters come from a small vocabulary on purpose (few labels, values, namespaces and CIDRs),
 //! so selectors, peers and ipBlocks collide often. Each case is one seed; a failure prints the
 //! seed and the cluster as JSON. Cases: `TAGWALL_PROPTEST_CASES` (default 256).
 
@@ -30,6 +32,9 @@ use tagwall::reference::{kubernetes, linear};
 use tagwall::synth::Rng;
 use tagwall::translate::{Mode, translate};
 use tagwall::tuple::Tuple;
+
+#[path = "tiers_support/mod.rs"]
+mod tiers_support;
 
 fn cases() -> u32 {
     std::env::var("TAGWALL_PROPTEST_CASES")
@@ -280,6 +285,8 @@ fn cluster(seed: u64) -> Cluster {
         names.insert((namespace, policy.name.clone()), policy);
     }
     cluster.policies = names.into_values().collect();
+    let names: Vec<&str> = PORT_NAMES.iter().map(|(name, _, _)| *name).collect();
+    cluster.cluster_policies = tiers_support::cluster_policies(&mut rng, &mut selector, &names);
     cluster
 }
 
