@@ -167,3 +167,48 @@ fn vnc_json_exports_a_tier_pass_as_deny_with_a_warning() {
         assert!(matches!(action, "pass" | "deny"), "{rule}");
     }
 }
+
+/// `examples/tiers.yaml`, the README's worked example: every engine gives the README's matrix.
+#[test]
+fn the_worked_example_holds_on_every_engine() {
+    use tagwall::compile::{Builder, Config};
+    use tagwall::protocol::Protocol;
+    use tagwall::reference::{kubernetes, linear};
+    use tagwall::tuple::Tuple;
+
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/tiers.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let cluster = load_str("tiers.yaml", &text).unwrap().cluster;
+    let config = translate(&cluster, Mode::Kubernetes).config;
+    let decision = Builder::new(Config::default()).build(&config).unwrap();
+    // Rows: sources; columns: destinations (harry, luna, draco), as the README prints them.
+    let pods = ["10.0.1.1", "10.0.3.1", "10.0.2.1"];
+    let expected = [
+        [true, false, false],
+        [true, true, false],
+        [false, false, true],
+    ];
+    for (i, src) in pods.iter().enumerate() {
+        for (j, dst) in pods.iter().enumerate() {
+            let tuple = Tuple {
+                src: src.parse().unwrap(),
+                dst: dst.parse().unwrap(),
+                protocol: Protocol::Tcp,
+                src_port: 40000,
+                dst_port: 80,
+            };
+            let want = expected[i][j];
+            assert_eq!(
+                kubernetes::evaluate(&cluster, &tuple).allowed(),
+                want,
+                "{tuple:?}"
+            );
+            assert_eq!(
+                linear::evaluate(&config, &tuple).allowed(),
+                want,
+                "{tuple:?}"
+            );
+            assert_eq!(decision.lookup(&tuple).allowed(), want, "{tuple:?}");
+        }
+    }
+}
