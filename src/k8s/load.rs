@@ -545,47 +545,85 @@ impl Loader {
 /// ClusterNetworkPolicySpec.priority: "If two (or more) policies in the same tier with the same
 /// priority could match a connection, then the implementation can apply any of the matching
 /// policies". tagwall orders them by name (then kind), and warns when two such policies'
-/// subjects share a pod of the input.
+/// subjects share a pod of the input: once per pair, naming the first such pod.
+///
+/// The check costs one subject test per pod and policy of a shared priority; past
+/// [`OVERLAP_BUDGET`] tests it stops, with a warning saying so, so that loading stays linear.
 fn same_priority_overlaps(
     policies: &[Sourced<ClusterPolicy>],
     pods: &[Pod],
     namespaces: &BTreeMap<String, Namespace>,
 ) -> Vec<Warning> {
     let empty = crate::model::Labels::new();
-    let selects = |policy: &ClusterPolicy, pod: &Pod| {
-        let namespace_labels = namespaces
-            .get(&pod.namespace)
-            .map_or(&empty, |namespace| &namespace.labels);
-        policy.subject.matches(&pod.labels, namespace_labels)
-    };
     let mut warnings = Vec::new();
-    for (i, first) in policies.iter().enumerate() {
-        for second in policies.iter().skip(i + 1) {
-            let (a, b) = (&first.value, &second.value);
-            if a.tier != b.tier || a.priority != b.priority {
-                continue;
-            }
-            if let Some(pod) = pods.iter().find(|pod| selects(a, pod) && selects(b, pod)) {
+    let mut budget = OVERLAP_BUDGET;
+    // `policies` is in evaluation order, so one tier and priority is one run.
+    let runs = policies
+        .chunk_by(|a, b| (a.value.tier, a.value.priority) == (b.value.tier, b.value.priority));
+    let mut reported: std::collections::BTreeSet<(usize, usize)> = Default::default();
+    let mut offset = 0;
+    for run in runs {
+        let base = offset;
+        offset += run.len();
+        if run.len() < 2 {
+            continue;
+        }
+        for pod in pods {
+            let Some(left) = budget.checked_sub(run.len()) else {
                 warnings.push(Warning {
-                    source: second.file.to_string(),
-                    object: format!("{} {}", b.kind, b.name),
-                    field: "spec.priority".to_string(),
+                    source: String::new(),
+                    object: String::new(),
+                    field: String::new(),
                     message: format!(
-                        "{} tier policies `{}` and `{}` share priority `{}` and both select \
-                         pod `{}`; `{}` is evaluated first (same-priority policies go by name)",
-                        a.tier,
-                        a.key(),
-                        b.key(),
-                        a.priority,
-                        pod.key(),
-                        a.key()
+                        "same-priority overlap check stopped after {OVERLAP_BUDGET} subject \
+                         tests; overlaps may go unreported"
                     ),
                 });
+                return warnings;
+            };
+            budget = left;
+            let namespace_labels = namespaces
+                .get(&pod.namespace)
+                .map_or(&empty, |namespace| &namespace.labels);
+            let selecting: Vec<usize> = run
+                .iter()
+                .enumerate()
+                .filter(|(_, entry)| entry.value.subject.matches(&pod.labels, namespace_labels))
+                .map(|(i, _)| i)
+                .collect();
+            for (k, &i) in selecting.iter().enumerate() {
+                for &j in selecting.iter().skip(k + 1) {
+                    if !reported.insert((base + i, base + j)) {
+                        continue;
+                    }
+                    let (Some(first), Some(second)) = (run.get(i), run.get(j)) else {
+                        continue;
+                    };
+                    let (a, b) = (&first.value, &second.value);
+                    warnings.push(Warning {
+                        source: second.file.to_string(),
+                        object: format!("{} {}", b.kind, b.name),
+                        field: "spec.priority".to_string(),
+                        message: format!(
+                            "{} tier policies `{}` and `{}` share priority `{}` and both select \
+                             pod `{}`; `{}` is evaluated first (same-priority policies go by name)",
+                            a.tier,
+                            a.key(),
+                            b.key(),
+                            a.priority,
+                            pod.key(),
+                            a.key()
+                        ),
+                    });
+                }
             }
         }
     }
     warnings
 }
+
+/// Subject tests the same-priority overlap check may make.
+const OVERLAP_BUDGET: usize = 10_000_000;
 
 /// Loads one input with the default options (strict, default limits).
 ///
