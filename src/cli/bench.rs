@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::{CliError, InputArgs, ModeArg, OutputKind, engines};
 use crate::compile::traffic::TrafficMix;
-use crate::compile::{Builder, Config, Decision};
+use crate::compile::{Builder, Config, Decision, Memory};
 use crate::firewall::FirewallConfig;
 use crate::lookup::Verdict;
 use crate::reference::linear;
@@ -80,6 +80,8 @@ struct Report {
     compile_ms: f64,
     relabel_ms: Option<f64>,
     structure_bytes: usize,
+    /// `structure_bytes`, part by part.
+    memory: Memory,
     rules: usize,
     workloads: usize,
     identities: usize,
@@ -134,6 +136,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         compile_ms,
         relabel_ms,
         structure_bytes: decision.structure_bytes(),
+        memory: decision.memory(),
         rules: decision.rule_count(),
         workloads: decision.workload_count(),
         identities: decision.identity_count(),

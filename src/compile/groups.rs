@@ -21,7 +21,7 @@ use ip_network_table::IpNetworkTable;
 use ipnet::IpNet;
 
 use super::config::{CompileError, Config, Limit};
-use super::ids::{ClassId, GroupId, index_u32};
+use super::ids::{ClassId, GroupId, checked_id};
 use crate::firewall::AddressGroup;
 
 /// The trie, the boundaries' chains and roles, and each group's prefix boundaries.
@@ -31,9 +31,54 @@ pub(crate) struct AddressClasses {
     /// Index 0 is [`ClassId::NONE`] itself, the class of addresses inside no boundary.
     parent: Vec<ClassId>,
     /// By class: the roles written at this boundary, sorted by group.
-    roles: Vec<Box<[(GroupId, Role)]>>,
+    roles: Flat<(GroupId, Role)>,
     /// By group: the classes of its prefixes (not its excepts), ascending.
-    group_prefixes: Vec<Box<[ClassId]>>,
+    group_prefixes: Flat<ClassId>,
+}
+
+/// Many short lists in one allocation: list `i` is `items[starts[i]..starts[i + 1]]`.
+/// A boxed slice per list would cost 16 bytes of header and an allocation each.
+#[derive(Debug)]
+struct Flat<T> {
+    starts: Vec<u32>,
+    items: Vec<T>,
+}
+
+impl<T> Flat<T> {
+    fn new() -> Flat<T> {
+        Flat {
+            starts: vec![0],
+            items: Vec::new(),
+        }
+    }
+
+    /// Appends a list.
+    fn push(&mut self, list: impl IntoIterator<Item = T>) -> Result<(), CompileError> {
+        self.items.extend(list);
+        self.starts.push(checked_id(self.items.len(), "prefixes")?);
+        Ok(())
+    }
+
+    /// List `index` (empty past the end).
+    #[inline]
+    fn get(&self, index: usize) -> &[T] {
+        match (self.starts.get(index), self.starts.get(index + 1)) {
+            (Some(start), Some(end)) => self
+                .items
+                .get(*start as usize..*end as usize)
+                .unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// How many lists.
+    fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.starts.capacity() * size_of::<u32>() + self.items.capacity() * size_of::<T>()
+    }
 }
 
 /// Whether a boundary is one of a group's prefixes or one of its excepts.
@@ -56,7 +101,7 @@ impl AddressClasses {
             if !used.get(index).copied().unwrap_or(false) {
                 continue;
             }
-            let id = GroupId(group_index(index)?);
+            let id = GroupId(checked_id(index, "address groups")?);
             let roles = group
                 .prefixes
                 .iter()
@@ -70,17 +115,19 @@ impl AddressClasses {
         }
         let mut classes = AddressClasses {
             table: IpNetworkTable::new(),
-            parent: vec![ClassId::NONE],
-            roles: vec![Box::default()],
-            group_prefixes: vec![Box::default(); groups.len()],
+            parent: Vec::with_capacity(boundaries.len() + 1),
+            roles: Flat::new(),
+            group_prefixes: Flat::new(),
         };
+        classes.parent.push(ClassId::NONE);
+        classes.roles.push([])?;
         let mut nets = Vec::with_capacity(boundaries.len());
         for (net, mut roles) in boundaries {
-            let class = ClassId(group_index(classes.roles.len())?);
+            let class = ClassId(checked_id(classes.roles.len(), "prefixes")?);
             roles.sort_unstable();
             roles.dedup();
             classes.table.insert(network(net), class);
-            classes.roles.push(roles.into_boxed_slice());
+            classes.roles.push(roles)?;
             nets.push(net);
         }
         let mut prefixes_of: Vec<Vec<ClassId>> = vec![Vec::new(); groups.len()];
@@ -94,8 +141,8 @@ impl AddressClasses {
                 .max_by_key(|(covering, _)| covering.netmask())
                 .map_or(ClassId::NONE, |(_, class)| *class);
             classes.parent.push(parent);
-            let class = ClassId(group_index(position + 1)?);
-            for (group, role) in classes.roles.get(position + 1).into_iter().flatten() {
+            let class = ClassId(checked_id(position + 1, "prefixes")?);
+            for (group, role) in classes.roles.get(position + 1) {
                 if *role == Role::Prefix
                     && let Some(list) = prefixes_of.get_mut(group.0 as usize)
                 {
@@ -103,7 +150,9 @@ impl AddressClasses {
                 }
             }
         }
-        classes.group_prefixes = prefixes_of.into_iter().map(Into::into).collect();
+        for prefixes in prefixes_of {
+            classes.group_prefixes.push(prefixes)?;
+        }
         Ok(classes)
     }
 
@@ -142,9 +191,7 @@ impl AddressClasses {
     pub(crate) fn contains(&self, class: ClassId, group: GroupId) -> bool {
         let mut inside = false;
         for boundary in self.chain(class) {
-            let Some(roles) = self.roles.get(boundary.0 as usize) else {
-                break;
-            };
+            let roles = self.roles.get(boundary.0 as usize);
             let first = roles.partition_point(|(g, _)| *g < group);
             for (_, role) in roles
                 .get(first..)
@@ -164,7 +211,7 @@ impl AddressClasses {
     /// The classes of `group`'s prefixes: an address in the group has one of them on its
     /// chain.
     pub(crate) fn prefixes_of(&self, group: GroupId) -> &[ClassId] {
-        self.group_prefixes.get(group.0 as usize).map_or(&[], |p| p)
+        self.group_prefixes.get(group.0 as usize)
     }
 
     /// Prefixes in the tries.
@@ -182,24 +229,10 @@ impl AddressClasses {
     /// its own).
     pub(crate) fn heap_bytes(&self) -> usize {
         self.parent.capacity() * size_of::<ClassId>()
-            + self.roles.capacity() * size_of::<Box<[(GroupId, Role)]>>()
-            + self.roles.iter().map(|r| size_of_val(&**r)).sum::<usize>()
-            + self.group_prefixes.capacity() * size_of::<Box<[ClassId]>>()
-            + self
-                .group_prefixes
-                .iter()
-                .map(|p| size_of_val(&**p))
-                .sum::<usize>()
+            + self.roles.heap_bytes()
+            + self.group_prefixes.heap_bytes()
             + self.prefix_count() * 64
     }
-}
-
-fn group_index(index: usize) -> Result<u32, CompileError> {
-    index_u32(index).ok_or(CompileError::LimitExceeded {
-        limit: Limit::Prefixes,
-        count: index,
-        max: u32::MAX as usize,
-    })
 }
 
 /// The `ip_network` form of a normalised prefix (the trie rejects host bits; `trunc` removed

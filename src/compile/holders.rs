@@ -7,8 +7,8 @@
 //! with no driver (only `NotIn` / `DoesNotExist` terms) is the one case that looks at every
 //! identity, and it matches almost all of them anyway.
 
-use super::identity::IdentityKey;
 use super::ids::TagBit;
+use super::key::IdentityKey;
 use super::tags::TagTest;
 
 /// For each tag bit, the identities holding it, ascending.
@@ -28,14 +28,9 @@ impl Holders {
         let identities = u32::try_from(keys.len()).unwrap_or(u32::MAX);
         for (position, key) in (0..identities).zip(keys) {
             let Some(key) = key else { continue };
-            for (word_index, word) in key.bits.iter().enumerate() {
-                let mut rest = *word;
-                while rest != 0 {
-                    let bit = word_index * 64 + rest.trailing_zeros() as usize;
-                    rest &= rest - 1;
-                    if let Some(list) = by_bit.get_mut(bit) {
-                        list.push(position);
-                    }
+            for bit in key.bits.ones() {
+                if let Some(list) = by_bit.get_mut(bit.0 as usize) {
+                    list.push(position);
                 }
             }
         }

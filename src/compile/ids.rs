@@ -37,3 +37,12 @@ pub struct WorkloadId(pub u32);
 pub(crate) fn index_u32(index: usize) -> Option<u32> {
     u32::try_from(index).ok()
 }
+
+/// The `u32` id of the thing at `position`, or an error naming what ran out of ids: ids are
+/// never saturated, since two things sharing an id would silently share answers.
+pub(crate) fn checked_id(
+    position: usize,
+    what: &'static str,
+) -> Result<u32, super::config::CompileError> {
+    index_u32(position).ok_or(super::config::CompileError::IdSpace { what })
+}

@@ -39,6 +39,7 @@
 //! ```
 
 mod builder;
+mod candidate;
 mod config;
 mod decision;
 mod groups;
@@ -46,6 +47,8 @@ mod holders;
 mod identity;
 mod ids;
 mod inventory;
+mod key;
+mod lookup;
 mod peers;
 mod policy;
 mod ports;
@@ -55,11 +58,5 @@ pub mod traffic;
 
 pub use builder::Builder;
 pub use config::{CompileError, Config, Limit};
-pub use decision::Decision;
+pub use decision::{Decision, Memory};
 pub use ids::{ClassId, GroupId, IdentityId, PortNameId, SelectorId, TagBit, WorkloadId};
-
-/// Crate-internal access for the lookup fast path.
-pub(crate) mod internals {
-    pub(crate) use super::inventory::Owner;
-    pub(crate) use super::ports::{Candidate, CandidateList, PeerTest};
-}

@@ -21,11 +21,11 @@ use std::sync::Arc;
 use ahash::AHashMap;
 use smallvec::SmallVec;
 
+use super::candidate::{Candidate, PeerTest};
 use super::groups::AddressClasses;
 use super::holders::Holders;
-use super::identity::IdentityKey;
 use super::ids::{ClassId, GroupId, IdentityId, PortNameId, SelectorId, TagBit};
-use super::ports::{Candidate, PeerTest};
+use super::key::IdentityKey;
 use super::selector::Selector;
 
 /// The peers some candidate of a block may match.

@@ -6,13 +6,15 @@ use std::sync::Arc;
 
 use ahash::AHashMap;
 
+use super::candidate::{Candidate, PeerFilter};
 use super::config::{CompileError, Config, Limit};
 use super::groups::AddressClasses;
 use super::holders::{Candidates, Holders};
-use super::identity::{Identity, IdentityKey, NamedPortEntry};
-use super::ids::{PortNameId, SelectorId, index_u32};
+use super::identity::Identity;
+use super::ids::{PortNameId, SelectorId, checked_id, index_u32};
+use super::key::{IdentityKey, NamedPortEntry};
 use super::peers::PeerSets;
-use super::ports::{Candidate, Coverage, ListInterner, PeerFilter, PortTable};
+use super::ports::{Coverage, ListInterner, PortTable};
 use super::selector::{GroupNames, Selector};
 use super::tags::TagSpace;
 use crate::firewall::{Action, FirewallConfig, RuleId, ServicePorts, Workload};
@@ -42,7 +44,7 @@ struct CompiledRule {
     direction: Direction,
     action: Action,
     /// endpoint_1: which identities the rule is about.
-    local: Selector,
+    local: SelectorId,
     /// endpoint_2.
     peer: SelectorId,
     service: CompiledService,
@@ -53,7 +55,7 @@ pub(crate) struct Policies {
     pub(crate) tags: TagSpace,
     port_names: AHashMap<String, PortNameId>,
     rules: Box<[CompiledRule]>,
-    /// endpoint_2 selectors, deduplicated.
+    /// Endpoint selectors (endpoint_1 and endpoint_2), deduplicated.
     pub(crate) selectors: Box<[Selector]>,
     pub(crate) groups: AddressClasses,
     pub(crate) config: Config,
@@ -82,29 +84,31 @@ impl Policies {
         let mut port_names: AHashMap<String, PortNameId> = AHashMap::new();
         let mut rules = Vec::with_capacity(rule_count);
         for (id, _, rule) in firewall.rules() {
-            let local =
-                Selector::compile(&rule.endpoint_1, &mut tags, &group_names, &mut used_groups);
-            let peer = match selector_ids.get(&rule.endpoint_2) {
-                Some(peer) => *peer,
-                None => {
-                    let peer = SelectorId(checked_index(selectors.len(), Limit::Rules)?);
-                    selectors.push(Selector::compile(
-                        &rule.endpoint_2,
-                        &mut tags,
-                        &group_names,
-                        &mut used_groups,
-                    ));
-                    selector_ids.insert(&rule.endpoint_2, peer);
-                    peer
+            // Endpoints repeat (a policy's allow rules and its deny-all share endpoint_1;
+            // peers recur across policies): each is compiled and stored once.
+            let mut intern = |endpoint| -> Result<SelectorId, CompileError> {
+                if let Some(id) = selector_ids.get(endpoint) {
+                    return Ok(*id);
                 }
+                let id = SelectorId(checked_id(selectors.len(), "endpoint selectors")?);
+                selectors.push(Selector::compile(
+                    endpoint,
+                    &mut tags,
+                    &group_names,
+                    &mut used_groups,
+                ));
+                selector_ids.insert(endpoint, id);
+                Ok(id)
             };
+            let local = intern(&rule.endpoint_1)?;
+            let peer = intern(&rule.endpoint_2)?;
             let protocol = rule.service.protocol;
             let service = match (&rule.service.ports, protocol) {
                 (ServicePorts::Any, None) => CompiledService::Everything,
                 (ServicePorts::Any, Some(p)) => CompiledService::Protocol(p),
                 (ServicePorts::Range(range), p) => CompiledService::Range(p, *range),
                 (ServicePorts::Named(name), p) => {
-                    let next = PortNameId(checked_index(port_names.len(), Limit::Rules)?);
+                    let next = PortNameId(checked_id(port_names.len(), "port names")?);
                     let name = *port_names.entry(name.clone()).or_insert(next);
                     CompiledService::Named(p, name)
                 }
@@ -136,6 +140,16 @@ impl Policies {
         self.tier_starts.get(at).copied().unwrap_or(u32::MAX)
     }
 
+    /// The selector `id` names ([`Selector::Never`] for an id this build did not give out).
+    pub(crate) fn selector(&self, id: SelectorId) -> &Selector {
+        static NEVER: Selector = Selector::Never;
+        debug_assert!(
+            (id.0 as usize) < self.selectors.len(),
+            "selector {id:?} out of range"
+        );
+        self.selectors.get(id.0 as usize).unwrap_or(&NEVER)
+    }
+
     /// Rules compiled.
     pub(crate) fn rule_count(&self) -> usize {
         self.rules.len()
@@ -162,7 +176,7 @@ impl Policies {
         }
         named.sort_unstable();
         IdentityKey {
-            bits: self.tags.bitset(&workload.tags).into(),
+            bits: self.tags.bitset(&workload.tags),
             named: named.into(),
         }
     }
@@ -225,7 +239,7 @@ impl Policies {
                 Direction::Ingress => 0,
                 Direction::Egress => 1,
             };
-            let test = match &rule.local {
+            let test = match self.selector(rule.local) {
                 Selector::Never => continue,
                 Selector::Tags(test) => Some(test),
                 Selector::Any | Selector::Group(_) => None,
@@ -294,7 +308,11 @@ impl Policies {
                 self.cover(rule, filter, direction, &table_key.named, &mut candidates);
             }
         }
-        let table = Arc::new(PortTable::build(&candidates, context.interner));
+        let table = Arc::new(PortTable::build(
+            &candidates,
+            context.interner,
+            &self.config,
+        ));
         context.tables.insert(table_key, table.clone());
         table
     }
@@ -309,8 +327,8 @@ impl Policies {
         own_ports: &[NamedPortEntry],
         out: &mut Vec<(Candidate, Coverage)>,
     ) {
-        let local_group = match rule.local {
-            Selector::Group(group) => Some(group),
+        let local_group = match self.selector(rule.local) {
+            Selector::Group(group) => Some(*group),
             _ => None,
         };
         let candidate =
@@ -362,11 +380,6 @@ impl Policies {
                 .map(|k| k.capacity() + size_of::<(String, PortNameId)>())
                 .sum::<usize>()
             + self.rules.len() * size_of::<CompiledRule>()
-            + self
-                .rules
-                .iter()
-                .map(|r| r.local.heap_bytes())
-                .sum::<usize>()
             + self.selectors.len() * size_of::<Selector>()
             + self
                 .selectors
@@ -391,12 +404,4 @@ struct TableKey {
     direction: Direction,
     rules: Vec<u32>,
     named: Box<[NamedPortEntry]>,
-}
-
-fn checked_index(index: usize, limit: Limit) -> Result<u32, CompileError> {
-    index_u32(index).ok_or(CompileError::LimitExceeded {
-        limit,
-        count: index,
-        max: u32::MAX as usize,
-    })
 }

@@ -11,7 +11,8 @@
 //!
 //! Splitting costs the sum of the interval lists' lengths, which overlapping ranges make
 //! quadratic (policy `i` admitting ports `[i, 65535]`). The split is computed by one sweep
-//! that stops once that sum passes a budget linear in the narrow candidates; past it the
+//! that stops once that sum passes a budget linear in the narrow candidates
+//! ([`Config::split_factor`]); past it the
 //! protocol's narrow candidates stay one *scan* list, each with its port range, tested in
 //! order: a bounded representation, counted by [`PortTable::degraded`].
 //!
@@ -22,122 +23,10 @@ use std::sync::Arc;
 
 use ahash::AHashMap;
 
-use super::ids::{GroupId, PortNameId, SelectorId};
+use super::candidate::Candidate;
+use super::config::Config;
 use super::peers::{PeerSet, PeerSets};
-use crate::firewall::{Action, RuleId};
 use crate::protocol::{PortRange, Protocol};
-
-/// How a candidate tests the peer (endpoint_2), kept in the candidate itself so that most
-/// candidates are rejected without leaving the list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum PeerTest {
-    /// Every peer matches.
-    Any,
-    /// The peer's address is in group `word`.
-    Group,
-    /// The peer is a workload and has every bit of `mask` in bitset word `word`.
-    TagsAll,
-    /// The peer is a workload and has some bit of `mask` in bitset word `word`.
-    TagsAny,
-}
-
-/// The peer test of a candidate: a word test that is either the whole endpoint_2 test
-/// (`exact`) or a necessary condition for it (then the selector decides).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct PeerFilter {
-    pub(crate) test: PeerTest,
-    pub(crate) word: u32,
-    pub(crate) mask: u64,
-    pub(crate) exact: bool,
-}
-
-impl PeerFilter {
-    /// The filter that passes every peer.
-    pub(crate) const ANY: PeerFilter = PeerFilter {
-        test: PeerTest::Any,
-        word: 0,
-        mask: 0,
-        exact: true,
-    };
-}
-
-/// A rule as a port list holds it: what is left to test once protocol and port matched.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Candidate {
-    mask: u64,
-    word: u32,
-    rule: u32,
-    peer: u32,
-    /// The group the local address must be in (endpoint_1 is an address group), or `NONE`.
-    local_group: u32,
-    /// The port name the peer (the destination) must give the tuple's port, or `NONE`.
-    named: u32,
-    action: Action,
-    test: PeerTest,
-    exact: bool,
-}
-
-const NONE: u32 = u32::MAX;
-
-impl Candidate {
-    /// A candidate for `rule`, whose endpoint_2 is `peer`, pre-tested by `filter`.
-    pub(crate) fn new(
-        rule: RuleId,
-        action: Action,
-        peer: SelectorId,
-        filter: PeerFilter,
-        local_group: Option<GroupId>,
-        named: Option<PortNameId>,
-    ) -> Candidate {
-        Candidate {
-            mask: filter.mask,
-            word: filter.word,
-            rule: rule.0,
-            peer: peer.0,
-            local_group: local_group.map_or(NONE, |g| g.0),
-            named: named.map_or(NONE, |n| n.0),
-            action,
-            test: filter.test,
-            exact: filter.exact,
-        }
-    }
-
-    /// The rule.
-    #[inline]
-    pub(crate) fn rule(&self) -> RuleId {
-        RuleId(self.rule)
-    }
-
-    /// The rule's action.
-    #[inline]
-    pub(crate) fn action(&self) -> Action {
-        self.action
-    }
-
-    /// The endpoint_2 selector.
-    #[inline]
-    pub(crate) fn peer(&self) -> SelectorId {
-        SelectorId(self.peer)
-    }
-
-    /// The inline peer test: kind, word (or group id), mask, and whether it is the whole test.
-    #[inline]
-    pub(crate) fn peer_test(&self) -> (PeerTest, u32, u64, bool) {
-        (self.test, self.word, self.mask, self.exact)
-    }
-
-    /// The group endpoint_1 names, if it is an address group.
-    #[inline]
-    pub(crate) fn local_group(&self) -> Option<GroupId> {
-        (self.local_group != NONE).then_some(GroupId(self.local_group))
-    }
-
-    /// The port name to resolve on the peer, if the service names a port (egress only).
-    #[inline]
-    pub(crate) fn named(&self) -> Option<PortNameId> {
-        (self.named != NONE).then_some(PortNameId(self.named))
-    }
-}
 
 /// Where a candidate applies.
 #[derive(Clone, Copy, Debug)]
@@ -276,14 +165,8 @@ const BLOCK: usize = 32;
 /// whole run of allows with one test) and both or neither resolving a named port on the peer
 /// (a peer with the wrong port would otherwise scan the plain ones too).
 fn same_block(a: &Candidate, b: &Candidate) -> bool {
-    a.action == b.action && (a.named == NONE) == (b.named == NONE)
+    a.action() == b.action() && a.named().is_none() == b.named().is_none()
 }
-
-/// Narrow candidates at most this many times their number may sit in interval lists.
-const SPLIT_FACTOR: usize = 8;
-
-/// ... and at least this many, so that small tables always split.
-const SPLIT_MINIMUM: usize = 4096;
 
 /// The candidates of one ported protocol.
 #[derive(Debug)]
@@ -321,13 +204,14 @@ impl Intervals {
     fn build(
         entries: &[(usize, Candidate, PortRange)],
         interner: &mut ListInterner<'_>,
+        config: &Config,
     ) -> Intervals {
         type Entry = (usize, Candidate, PortRange);
         let (wide, narrow): (Vec<&Entry>, Vec<&Entry>) = entries
             .iter()
             .partition(|(_, _, range)| *range == PortRange::ALL);
         let wide = interner.intern(ordered(wide.iter().map(|(o, c, _)| (*o, *c))));
-        let budget = (SPLIT_FACTOR * narrow.len()).max(SPLIT_MINIMUM);
+        let budget = config.split_budget(narrow.len());
         let narrow = match split(&narrow, budget) {
             Some(lists) => {
                 let mut intervals: Vec<(u16, List)> = Vec::with_capacity(lists.len());
@@ -410,7 +294,9 @@ fn split(
         events.push((u32::from(range.end) + 1, false, index));
     }
     events.sort_unstable();
-    let mut active: std::collections::BTreeMap<(usize, usize), Candidate> = Default::default();
+    // Sorted by (rule order, entry): an insertion or removal costs at most the length of the
+    // list emitted at that bound, which the budget already pays for.
+    let mut active: Vec<((usize, usize), Candidate)> = Vec::new();
     let mut lists: Vec<(u16, Vec<Candidate>)> = vec![(0, Vec::new())];
     let mut total = 0usize;
     let mut at = 0;
@@ -419,10 +305,13 @@ fn split(
             && p == port
         {
             if let Some((order, candidate, _)) = entries.get(index) {
-                if opens {
-                    active.insert((*order, index), *candidate);
-                } else {
-                    active.remove(&(*order, index));
+                let key = (*order, index);
+                match (active.binary_search_by_key(&key, |(k, _)| *k), opens) {
+                    (Err(at), true) => active.insert(at, (key, *candidate)),
+                    (Ok(at), false) => {
+                        active.remove(at);
+                    }
+                    _ => {}
                 }
             }
             at += 1;
@@ -441,6 +330,9 @@ fn split(
             if last_order != Some(*order) {
                 list.push(*candidate);
                 last_order = Some(*order);
+                if candidate.is_unconditional() {
+                    break;
+                }
             }
         }
         match lists.last_mut() {
@@ -452,10 +344,14 @@ fn split(
 }
 
 /// Candidates in rule order, each once.
+/// Candidates in rule order, each once, up to the first unconditional one.
 fn ordered(candidates: impl Iterator<Item = (usize, Candidate)>) -> Vec<Candidate> {
     let mut list: Vec<(usize, Candidate)> = candidates.collect();
     list.sort_by_key(|(order, _)| *order);
     list.dedup_by_key(|(order, _)| *order);
+    if let Some(last) = list.iter().position(|(_, c)| c.is_unconditional()) {
+        list.truncate(last + 1);
+    }
     list.into_iter().map(|(_, c)| c).collect()
 }
 
@@ -485,6 +381,7 @@ impl PortTable {
     pub(crate) fn build(
         candidates: &[(Candidate, Coverage)],
         interner: &mut ListInterner<'_>,
+        config: &Config,
     ) -> PortTable {
         let mut ported: [Vec<(usize, Candidate, PortRange)>; 3] = Default::default();
         let mut portless: Vec<(usize, Candidate, Option<u8>)> = Vec::new();
@@ -504,7 +401,7 @@ impl PortTable {
                 Coverage::Portless(number) => portless.push((order, *candidate, Some(number))),
             }
         }
-        let [tcp, udp, sctp] = ported.map(|entries| Intervals::build(&entries, interner));
+        let [tcp, udp, sctp] = ported.map(|entries| Intervals::build(&entries, interner, config));
         let mut numbers: Vec<u8> = portless.iter().filter_map(|(_, _, n)| *n).collect();
         numbers.sort_unstable();
         numbers.dedup();

@@ -40,11 +40,6 @@ fn kind_index(kind: TagKind) -> usize {
 }
 
 impl TagSpace {
-    /// How many `u64` words a bitset over this space takes.
-    pub(crate) fn words(&self) -> usize {
-        (self.bits as usize).div_ceil(64)
-    }
-
     /// How many bits were assigned.
     pub(crate) fn bit_count(&self) -> usize {
         self.bits as usize
@@ -106,9 +101,10 @@ impl TagSpace {
                         [] => return None,
                         [bit] => all.set(*bit),
                         _ => {
-                            let mut mask = MaskBuilder::default();
-                            bits.iter().for_each(|b| mask.set(*b));
-                            any.push(mask.finish());
+                            let mut bits = bits;
+                            bits.sort_unstable();
+                            bits.dedup();
+                            any.push(bits.into_boxed_slice());
                         }
                     }
                 }
@@ -135,21 +131,23 @@ impl TagSpace {
         })
     }
 
-    /// The bitset of a workload with these tags: `words()` words.
-    pub(crate) fn bitset(&self, tags: &BTreeSet<Tag>) -> Vec<u64> {
-        let mut words = vec![0u64; self.words()];
+    /// The tag bits of a workload with these tags.
+    pub(crate) fn bitset(&self, tags: &BTreeSet<Tag>) -> TagBits {
+        let mut words = MaskBuilder::default();
         for tag in tags {
             let Some(key) = self.keys[kind_index(tag.kind)].get(&tag.key) else {
                 continue;
             };
             if let Some(bit) = key.exists {
-                set_bit(&mut words, bit);
+                words.set(bit);
             }
             if let Some(bit) = key.values.get(&tag.value) {
-                set_bit(&mut words, *bit);
+                words.set(*bit);
             }
         }
-        words
+        TagBits {
+            words: words.0.into_iter().filter(|(_, mask)| *mask != 0).collect(),
+        }
     }
 
     /// Heap bytes, estimated.
@@ -170,9 +168,46 @@ impl TagSpace {
     }
 }
 
-fn set_bit(words: &mut [u64], bit: TagBit) {
-    if let Some(word) = words.get_mut((bit.0 / 64) as usize) {
-        *word |= 1 << (bit.0 % 64);
+/// A workload's tag bits, kept as its nonzero 64-bit words by ascending word index: a
+/// workload holds a handful of tags however many the policies mention, so a dense bitset per
+/// identity would grow with identities times mentioned tags.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct TagBits {
+    words: Box<[(u32, u64)]>,
+}
+
+impl TagBits {
+    /// Word `index` of the bitset.
+    #[inline]
+    pub(crate) fn word(&self, index: u32) -> u64 {
+        let found = match self.words.len() {
+            0..=8 => self.words.iter().find(|(i, _)| *i == index),
+            _ => self
+                .words
+                .binary_search_by_key(&index, |(i, _)| *i)
+                .ok()
+                .and_then(|at| self.words.get(at)),
+        };
+        found.map_or(0, |(_, word)| *word)
+    }
+
+    /// The set bits, ascending.
+    pub(crate) fn ones(&self) -> impl Iterator<Item = TagBit> + '_ {
+        self.words.iter().flat_map(|(index, word)| {
+            let (index, mut rest) = (*index, *word);
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = TagBit(index * 64 + rest.trailing_zeros());
+                    rest &= rest - 1;
+                    bit
+                })
+            })
+        })
+    }
+
+    /// Heap bytes.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        size_of_val(&*self.words)
     }
 }
 
@@ -200,24 +235,37 @@ impl MaskBuilder {
 }
 
 /// A compiled tag expression: all of `all`, none of `none`, and at least one bit of each `any`.
+///
+/// `all` and `none` are word masks (a few bits, often in one word); each `any` set (an `In`
+/// of several values) is its sorted bits, four bytes a value however far apart their bits
+/// are: per-pod `In` lists name bits spread over the whole tag space.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct TagTest {
     all: Box<[Word]>,
     none: Box<[Word]>,
-    any: Box<[Box<[Word]>]>,
+    any: Box<[Box<[TagBit]>]>,
+}
+
+/// The one-word mask of `bits`, when they all sit in one word.
+fn one_word(bits: &[TagBit]) -> Option<Word> {
+    let index = bits.first()?.0 / 64;
+    bits.iter().all(|b| b.0 / 64 == index).then(|| Word {
+        index,
+        mask: bits.iter().fold(0, |mask, b| mask | 1 << (b.0 % 64)),
+    })
 }
 
 impl TagTest {
     /// Whether a workload with this bitset satisfies the expression.
     #[inline]
-    pub(crate) fn matches(&self, bits: &[u64]) -> bool {
-        let word = |w: &Word| bits.get(w.index as usize).copied().unwrap_or(0) & w.mask;
+    pub(crate) fn matches(&self, bits: &TagBits) -> bool {
+        let word = |w: &Word| bits.word(w.index) & w.mask;
         self.all.iter().all(|w| word(w) == w.mask)
             && self.none.iter().all(|w| word(w) == 0)
             && self
                 .any
                 .iter()
-                .all(|mask| mask.iter().any(|w| word(w) != 0))
+                .all(|set| bits.ones().any(|bit| set.binary_search(&bit).is_ok()))
     }
 
     /// A one-word test of a bitset: `(word, mask, all, exact)`. With `all` it asks for every
@@ -234,7 +282,7 @@ impl TagTest {
         if self.none.is_empty()
             && self.all.is_empty()
             && let [set] = self.any.as_ref()
-            && let [word] = set.as_ref()
+            && let Some(word) = one_word(set)
         {
             return (word.index, word.mask, false, true);
         }
@@ -267,10 +315,10 @@ impl TagTest {
                 })
             })
         });
-        let sets = self.any.iter().filter_map(|set| match set.as_ref() {
-            [word] => Some((*word, false)),
-            _ => None,
-        });
+        let sets = self
+            .any
+            .iter()
+            .filter_map(|set| one_word(set).map(|word| (word, false)));
         singles
             .chain(sets)
             .min_by_key(|(word, _)| weight(word))
@@ -295,10 +343,7 @@ impl TagTest {
             })
         };
         let singles = self.all.iter().flat_map(bits).map(|bit| vec![bit]);
-        let sets = self
-            .any
-            .iter()
-            .map(|set| set.iter().flat_map(bits).collect::<Vec<_>>());
+        let sets = self.any.iter().map(|set| set.to_vec());
         singles
             .chain(sets)
             .min_by_key(|set| set.iter().map(|bit| holders(*bit)).sum::<usize>())
@@ -310,7 +355,7 @@ impl TagTest {
             + self
                 .any
                 .iter()
-                .map(|m| size_of::<Box<[Word]>>() + size_of::<Word>() * m.len())
+                .map(|m| size_of::<Box<[TagBit]>>() + size_of_val(&**m))
                 .sum::<usize>()
     }
 }

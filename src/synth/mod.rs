@@ -70,7 +70,7 @@ pub enum Shape {
     /// `id In [...]` and admits 20 others on its own port. `namespaces` is ignored.
     UniqueIdentities,
     /// Pods in 50 label groups; each policy an ingress `ipBlock` /16 with five /24 `except`s on
-    /// TCP 443 plus an egress /24, all inside 10.0.0.0/8 so that blocks nest and repeat.
+    /// TCP 443 plus an egress /24, the /16s drawn from 16,384 so that they repeat.
     Prefixes,
     /// One server pod and client pods; policy `i` admits TCP ports `[1 + i, 65535]` from one of
     /// 16 client groups, so port intervals overlap pairwise.

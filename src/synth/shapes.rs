@@ -99,26 +99,27 @@ fn unique_identities(rng: &mut Rng, params: &SynthParams) -> (Vec<Value>, Vec<Va
     (pods, policies)
 }
 
-/// 50 label groups; each policy an ingress `ipBlock` /16 (inside 10.0.0.0/8, so blocks nest
-/// and repeat) with five /24 `except`s on TCP 443, plus an egress /24.
+/// 50 label groups; each policy an ingress `ipBlock` /16 (one of 16,384 in 10.0.0.0/8 to
+/// 73.0.0.0/8, so that blocks repeat and their excepts nest inside them) with five /24
+/// `except`s on TCP 443, plus an egress /24.
 fn prefixes(rng: &mut Rng, params: &SynthParams) -> (Vec<Value>, Vec<Value>) {
     let pods = (0..params.pods)
         .map(|i| pod(i, json!({"group": format!("g{}", i % PREFIX_GROUPS)})))
         .collect();
     let policies = (0..params.policies)
         .map(|j| {
-            let second = rng.below(256);
+            let block = format!("{}.{}", 10 + rng.below(64), rng.below(256));
             let except: Vec<String> = (0..5)
-                .map(|_| format!("10.{second}.{}.0/24", rng.below(256)))
+                .map(|_| format!("{block}.{}.0/24", rng.below(256)))
                 .collect();
-            let egress = format!("10.{}.{}.0/24", rng.below(256), rng.below(256));
+            let egress = format!("{}.{}.{}.0/24", 10 + rng.below(64), rng.below(256), rng.below(256));
             policy(
                 j,
                 json!({
                     "podSelector": {"matchLabels": {"group": format!("g{}", rng.below(PREFIX_GROUPS))}},
                     "policyTypes": ["Ingress", "Egress"],
                     "ingress": [{
-                        "from": [{"ipBlock": {"cidr": format!("10.{second}.0.0/16"), "except": except}}],
+                        "from": [{"ipBlock": {"cidr": format!("{block}.0.0/16"), "except": except}}],
                         "ports": [{"port": 443, "protocol": "TCP"}],
                     }],
                     "egress": [{"to": [{"ipBlock": {"cidr": egress}}]}],

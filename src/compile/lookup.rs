@@ -10,11 +10,13 @@ use std::net::IpAddr;
 
 use rayon::prelude::*;
 
-use super::{Side, Verdict};
-use crate::compile::Decision;
-use crate::compile::internals::{Candidate, CandidateList, Owner, PeerTest};
-use crate::compile::{ClassId, GroupId};
+use super::candidate::{Candidate, PeerTest};
+use super::decision::Decision;
+use super::ids::{ClassId, GroupId};
+use super::inventory::Owner;
+use super::ports::CandidateList;
 use crate::firewall::Action;
+use crate::lookup::{Side, Verdict};
 use crate::model::Direction;
 use crate::protocol::PortRange;
 use crate::tuple::{Tuple, canonical_ip};
@@ -245,7 +247,7 @@ impl Decision {
         let peer_key = peer
             .and_then(|p| self.identities.get(p.identity.0 as usize))
             .map(|i| &i.key);
-        let peer_bits = peer_key.map(|k| &*k.bits);
+        let peer_bits = peer_key.map(|k| &k.bits);
         for (index, candidate) in candidates.iter().enumerate() {
             if candidate.rule().0 >= bound {
                 return None;
@@ -279,7 +281,7 @@ impl Decision {
                     groups.contains(class, GroupId(word))
                 }
                 PeerTest::TagsAll | PeerTest::TagsAny => peer_bits.is_some_and(|bits| {
-                    let found = bits.get(word as usize).copied().unwrap_or(0) & mask;
+                    let found = bits.word(word) & mask;
                     let passes = match test {
                         PeerTest::TagsAll => found == mask,
                         _ => found != 0,
