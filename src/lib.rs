@@ -6,7 +6,8 @@
 //!
 //! Four layers, each usable on its own:
 //!
-//! 1. [`k8s`] reads Namespaces, Pods and `networking.k8s.io/v1` NetworkPolicies as
+//! 1. [`k8s`] reads Namespaces, Pods, Nodes, `networking.k8s.io/v1` NetworkPolicies and the
+//!    network-policy-api's ClusterNetworkPolicies (Admin and Baseline tiers) as
 //!    `kubectl get -o yaml|json` prints them, validates them as the API server would and applies
 //!    its defaults. The result is a [`model::Cluster`]: nothing in it can be invalid.
 //! 2. [`translate`] turns each NetworkPolicy into the Contrail objects Juniper CN2 creates

@@ -458,6 +458,7 @@ fn a_very_large_number_of_tiny_policies() {
             ..Limits::default()
         },
         lenient: false,
+        ..LoadOptions::default()
     };
     let loaded = load_with(text.as_bytes(), options).unwrap();
     assert_eq!(loaded.cluster.policies.len(), count);
@@ -504,6 +505,7 @@ fn object_count_and_compile_limits_are_configurable() {
             ..Limits::default()
         },
         lenient: true,
+        ..LoadOptions::default()
     };
     let error = load_with(text.as_bytes(), options).unwrap_err();
     assert_eq!(
@@ -516,6 +518,7 @@ fn object_count_and_compile_limits_are_configurable() {
             ..Limits::default()
         },
         lenient: false,
+        ..LoadOptions::default()
     };
     let error = load_with(text.as_bytes(), options).unwrap_err();
     assert_eq!(

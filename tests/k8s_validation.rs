@@ -495,6 +495,7 @@ fn limited(limits: Limits, text: &str) -> String {
     let mut loader = Loader::new(LoadOptions {
         limits,
         lenient: true,
+        ..LoadOptions::default()
     });
     match loader.add_bytes("big.yaml", text.as_bytes()) {
         Ok(()) => "accepted".to_string(),

@@ -106,6 +106,7 @@ fn config(policies: Vec<Vec<FirewallRule>>) -> FirewallConfig {
                 .into_iter()
                 .enumerate()
                 .map(|(i, rules)| FirewallPolicy {
+                    tier: None,
                     name: format!("p{i}"),
                     rules,
                 })

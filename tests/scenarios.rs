@@ -257,13 +257,22 @@ fn check_reasons(file: &str, cluster: &Cluster, case: &Case, failures: &mut Vec<
     }
 }
 
-/// `not a pod`, `same pod`, `not isolated`, `allowed by ns/policy rule N, ...` or
+/// `not a pod`, `same pod`, `not isolated`, `local node`, `Admin Deny by Kind/name rule N`,
+/// `allowed by ns/policy rule N, ...` or
 /// `denied, isolated by ns/policy, ...`.
 fn reason_summary(side: &SideReason) -> String {
     match side {
         SideReason::NotPod { .. } => "not a pod".to_string(),
         SideReason::SamePod { .. } => "same pod".to_string(),
         SideReason::NotIsolated { .. } => "not isolated".to_string(),
+        SideReason::LocalNode { .. } => "local node".to_string(),
+        SideReason::Tier {
+            tier,
+            policy,
+            rule,
+            action,
+            ..
+        } => format!("{tier} {action} by {policy} rule {rule}"),
         SideReason::Allowed { by, .. } => {
             let rules: Vec<String> = by
                 .iter()

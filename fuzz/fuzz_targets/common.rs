@@ -50,6 +50,7 @@ fn load_bytes(input: &[u8], limits: &Limits, lenient: bool) -> Result<Loaded, Lo
     let mut loader = Loader::new(LoadOptions {
         limits: limits.clone(),
         lenient,
+        ..LoadOptions::default()
     });
     loader.add_bytes("fuzz.yaml", input)?;
     loader.finish()
@@ -529,6 +530,178 @@ impl<'a> Arbitrary<'a> for PodSpec {
     }
 }
 
+/// Networks peers of ClusterNetworkPolicy rules: over the pod pools, everything, outside.
+const NETWORKS: [&str; 5] = [
+    "10.0.0.0/29",
+    "10.0.0.4/30",
+    "0.0.0.0/0",
+    "::/0",
+    "192.0.2.0/24",
+];
+
+/// One entry of a tier rule's `from` / `to`.
+#[derive(Clone, Debug)]
+pub enum TierPeerSpec {
+    Namespaces(SelectorSpec),
+    Pods(SelectorSpec, SelectorSpec),
+    Nodes(SelectorSpec),
+    Networks(&'static str),
+}
+
+/// One ClusterNetworkPolicy rule: action (0 Accept, 1 Deny, 2 Pass), 1-2 peers, and ports:
+/// `(protocol, kind, port)` with kind 0 a number, 1 a range `port..port+5`, 2 a named port.
+#[derive(Clone, Debug)]
+pub struct TierRuleSpec {
+    action: u8,
+    peers: Vec<TierPeerSpec>,
+    ports: Option<Vec<(&'static str, u8, u16)>>,
+}
+
+/// A ClusterNetworkPolicy (v1alpha2), Admin or Baseline.
+#[derive(Clone, Debug)]
+pub struct TierSpec {
+    admin: bool,
+    priority: u8,
+    subject_namespaces: SelectorSpec,
+    subject_pods: Option<SelectorSpec>,
+    ingress: Vec<TierRuleSpec>,
+    egress: Vec<TierRuleSpec>,
+}
+
+fn tier_rule(u: &mut Unstructured<'_>, egress: bool) -> arbitrary::Result<TierRuleSpec> {
+    let action = u.int_in_range(0..=2)?;
+    let mut peers = Vec::new();
+    for _ in 0..u.int_in_range(1..=2)? {
+        let kind = u.int_in_range(0..=3)?;
+        peers.push(match kind {
+            // Ingress peers are pods only.
+            2 if egress => TierPeerSpec::Nodes(u.arbitrary()?),
+            3 if egress => TierPeerSpec::Networks(u.choose(&NETWORKS)?),
+            1 => TierPeerSpec::Pods(u.arbitrary()?, u.arbitrary()?),
+            _ => TierPeerSpec::Namespaces(u.arbitrary()?),
+        });
+    }
+    let addresses = peers
+        .iter()
+        .any(|p| matches!(p, TierPeerSpec::Nodes(_) | TierPeerSpec::Networks(_)));
+    let ports = if u.arbitrary()? {
+        let mut ports = Vec::new();
+        for _ in 0..u.int_in_range(1..=2)? {
+            let protocol = *u.choose(&["tcp", "udp", "sctp"])?;
+            // "networks/nodes ... peer cannot be set with namedPorts".
+            let kind = if addresses {
+                u.int_in_range(0..=1)?
+            } else {
+                u.int_in_range(0..=2)?
+            };
+            let port = (*u.choose(&PORTS)?).min(65530);
+            ports.push((protocol, kind, port));
+        }
+        Some(ports)
+    } else {
+        None
+    };
+    Ok(TierRuleSpec {
+        action,
+        peers,
+        ports,
+    })
+}
+
+impl<'a> Arbitrary<'a> for TierSpec {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<TierSpec> {
+        let admin = u.arbitrary()?;
+        let priority = u.int_in_range(0..=3)?;
+        let subject_namespaces = u.arbitrary()?;
+        let subject_pods = if u.arbitrary()? {
+            Some(u.arbitrary()?)
+        } else {
+            None
+        };
+        let mut ingress = Vec::new();
+        for _ in 0..u.int_in_range(0..=2)? {
+            ingress.push(tier_rule(u, false)?);
+        }
+        let mut egress = Vec::new();
+        for _ in 0..u.int_in_range(0..=2)? {
+            egress.push(tier_rule(u, true)?);
+        }
+        Ok(TierSpec {
+            admin,
+            priority,
+            subject_namespaces,
+            subject_pods,
+            ingress,
+            egress,
+        })
+    }
+}
+
+impl TierSpec {
+    fn render(&self, index: usize) -> Value {
+        let subject = match &self.subject_pods {
+            None => json!({"namespaces": self.subject_namespaces.render()}),
+            Some(pods) => json!({"pods": {
+                "namespaceSelector": self.subject_namespaces.render(),
+                "podSelector": pods.render(),
+            }}),
+        };
+        let rules = |rules: &[TierRuleSpec], field: &str| -> Value {
+            Value::Array(
+                rules
+                    .iter()
+                    .enumerate()
+                    .map(|(i, rule)| {
+                        let peers: Vec<Value> = rule
+                            .peers
+                            .iter()
+                            .map(|peer| match peer {
+                                TierPeerSpec::Namespaces(s) => json!({"namespaces": s.render()}),
+                                TierPeerSpec::Pods(n, p) => json!({"pods": {
+                                    "namespaceSelector": n.render(), "podSelector": p.render()}}),
+                                TierPeerSpec::Nodes(s) => json!({"nodes": s.render()}),
+                                TierPeerSpec::Networks(cidr) => json!({"networks": [cidr]}),
+                            })
+                            .collect();
+                        let mut out = serde_json::Map::new();
+                        out.insert("name".into(), json!(format!("r{i}")));
+                        out.insert(
+                            "action".into(),
+                            json!(["Accept", "Deny", "Pass"][usize::from(rule.action.min(2))]),
+                        );
+                        out.insert(field.into(), Value::Array(peers));
+                        if let Some(ports) = &rule.ports {
+                            let ports: Vec<Value> = ports
+                                .iter()
+                                .map(|(protocol, kind, port)| match kind {
+                                    0 => json!({*protocol: {"destinationPort": {"number": port}}}),
+                                    1 => json!({*protocol: {"destinationPort": {
+                                        "range": {"start": port, "end": port + 5}}}}),
+                                    _ => json!({"destinationNamedPort": PORT_NAMES[usize::from(*port) % PORT_NAMES.len()]}),
+                                })
+                                .collect();
+                            out.insert("protocols".into(), Value::Array(ports));
+                        }
+                        Value::Object(out)
+                    })
+                    .collect(),
+            )
+        };
+        json!({
+            "apiVersion": "policy.networking.k8s.io/v1alpha2",
+            "kind": "ClusterNetworkPolicy",
+            "metadata": {"name": format!("cnp{index}")},
+            "spec": {
+                "tier": if self.admin { "Admin" } else { "Baseline" },
+                "priority": self.priority,
+                "subject": subject,
+                "ingress": rules(&self.ingress, "from"),
+                "egress": rules(&self.egress, "to"),
+            },
+        })
+    }
+}
+
 /// A whole cluster, and how to write it.
 #[derive(Clone, Debug)]
 pub struct ClusterSpec {
@@ -538,6 +711,10 @@ pub struct ClusterSpec {
     policies: Vec<PolicySpec>,
     /// 0: concatenated JSON, 1: JSON `List`, 2: YAML documents, 3: YAML `List`.
     format: u8,
+    /// Nodes n1 and n2, with pods on them in turn (drawn last, so older inputs read the same).
+    nodes: bool,
+    /// ClusterNetworkPolicies (drawn last too).
+    tiers: Vec<TierSpec>,
 }
 
 impl<'a> Arbitrary<'a> for ClusterSpec {
@@ -558,11 +735,18 @@ impl<'a> Arbitrary<'a> for ClusterSpec {
         let policies = (0..u.int_in_range(0..=4)?)
             .map(|_| u.arbitrary())
             .collect::<arbitrary::Result<_>>()?;
+        let format = u.int_in_range(0..=3)?;
+        let nodes = u.arbitrary()?;
+        let tiers = (0..u.int_in_range(0..=3)?)
+            .map(|_| u.arbitrary())
+            .collect::<arbitrary::Result<_>>()?;
         Ok(ClusterSpec {
             namespaces,
             pods,
             policies,
-            format: u.int_in_range(0..=3)?,
+            format,
+            nodes,
+            tiers,
         })
     }
 }
@@ -609,13 +793,35 @@ impl ClusterSpec {
                 let all: Vec<Value> = ips.iter().map(|ip| json!({"ip": ip})).collect();
                 status.insert("podIPs".into(), Value::Array(all));
             }
+            let mut spec = json!({"containers": [{"name": "c", "ports": ports}]});
+            if self.nodes {
+                spec["nodeName"] = json!(NODE_NAMES[index % NODE_NAMES.len()]);
+            }
             objects.push(json!({
                 "apiVersion": "v1",
                 "kind": "Pod",
                 "metadata": {"name": format!("p{index}"), "namespace": pod.namespace, "labels": pod.labels},
-                "spec": {"containers": [{"name": "c", "ports": ports}]},
+                "spec": spec,
                 "status": status,
             }));
+        }
+        if self.nodes {
+            for (index, name) in NODE_NAMES.iter().enumerate() {
+                let (v4, v6) = node_addresses(index);
+                objects.push(json!({
+                    "apiVersion": "v1",
+                    "kind": "Node",
+                    "metadata": {"name": name, "labels": {"app": VALUES[index]}},
+                    "status": {"addresses": [
+                        {"type": "Hostname", "address": name},
+                        {"type": "InternalIP", "address": v4.to_string()},
+                        {"type": "ExternalIP", "address": v6.to_string()},
+                    ]},
+                }));
+            }
+        }
+        for (index, tier) in self.tiers.iter().enumerate() {
+            objects.push(tier.render(index));
         }
         for (index, policy) in self.policies.iter().enumerate() {
             let mut spec = serde_json::Map::new();
@@ -705,6 +911,14 @@ fn yaml_block(value: &Value, indent: usize, out: &mut String) {
     }
 }
 
+const NODE_NAMES: [&str; 2] = ["n1", "n2"];
+
+/// A node's addresses: next to the pod pools, so networks peers and tuples reach them.
+fn node_addresses(index: usize) -> (Ipv4Addr, Ipv6Addr) {
+    let low = 200 + index as u8;
+    (pool_v4(low), pool_v6(low))
+}
+
 /// Renders and loads a generated cluster; a generated cluster is valid, so loading must succeed.
 fn load_spec(spec: &ClusterSpec) -> Result<(String, Loaded), Failure> {
     let text = spec.render();
@@ -715,6 +929,7 @@ fn load_spec(spec: &ClusterSpec) -> Result<(String, Loaded), Failure> {
         .map_err(|error| format!("a valid generated cluster was rejected: {error}\n{text}"))?;
     if loaded.cluster.pods.len() != spec.pods.len()
         || loaded.cluster.policies.len() != spec.policies.len()
+        || loaded.cluster.cluster_policies.len() != spec.tiers.len()
     {
         return Err(format!(
             "objects of a valid generated cluster were lost\n{text}"
@@ -837,6 +1052,7 @@ pub fn compiled_matches_linear_and_reference(data: &[u8]) -> Result<(), Failure>
     let (text, loaded) = load_spec(&spec)?;
     let cluster = &loaded.cluster;
     let mut known: Vec<IpAddr> = cluster.pods.iter().flat_map(|p| p.ips.clone()).collect();
+    known.extend(cluster.nodes.iter().flat_map(|n| n.addresses.clone()));
     known.extend(extra_addresses());
     let mut tuples = Vec::new();
     for _ in 0..u.int_in_range(1..=24).unwrap_or(1) {

@@ -103,6 +103,8 @@ mod tests {
             labels: Labels::new(),
             ips: ips.iter().map(|ip| ip.parse().unwrap()).collect(),
             ports: Vec::new(),
+            node_name: None,
+            host_ips: Vec::new(),
         }
     }
 

@@ -102,6 +102,7 @@ fn firewall_answer(config: &FirewallConfig, verdict: &Verdict) -> Answer {
                 let action = match action {
                     Action::Pass => "pass",
                     Action::Deny => "deny",
+                    Action::Next => "next",
                 };
                 (
                     format!("{action} by rule `{name}` of firewall policy `{policy}`"),
@@ -127,6 +128,7 @@ fn firewall_answer(config: &FirewallConfig, verdict: &Verdict) -> Answer {
 pub(super) fn load(input: &InputArgs) -> Result<Cluster, CliError> {
     let options = LoadOptions {
         lenient: input.lenient,
+        local_node_rule: input.local_node_rule.into(),
         ..LoadOptions::default()
     };
     let loaded = k8s::load_files(&input.files, options)?;

@@ -45,6 +45,28 @@ struct InputArgs {
     /// Skip invalid objects with one warning each instead of failing.
     #[arg(long)]
     lenient: bool,
+    /// NetworkPolicy's local-node rule: traffic from a pod's own node (its Node's addresses,
+    /// its `status.hostIPs`) reaches it whatever policy isolates it.
+    #[arg(long, value_enum, default_value_t = LocalNodeArg::On)]
+    local_node_rule: LocalNodeArg,
+}
+
+/// `--local-node-rule`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum LocalNodeArg {
+    /// As the API reference states it (the default).
+    On,
+    /// The node is an address like any other, as some CNIs can be configured.
+    Off,
+}
+
+impl From<LocalNodeArg> for crate::model::LocalNodeRule {
+    fn from(arg: LocalNodeArg) -> crate::model::LocalNodeRule {
+        match arg {
+            LocalNodeArg::On => crate::model::LocalNodeRule::On,
+            LocalNodeArg::Off => crate::model::LocalNodeRule::Off,
+        }
+    }
 }
 
 /// Which engine answers.

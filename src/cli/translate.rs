@@ -78,10 +78,13 @@ fn verified(config: &FirewallConfig, objects: &vnc::VncObjects) -> Result<bool, 
         );
         return Ok(true);
     };
+    // Show a widening disagreement first: it is the one that matters.
+    let first = report.widening().next().unwrap_or(first);
     let t = &first.tuple;
     eprintln!(
-        "tagwall: error: vnc-json disagrees with tagwall on {} of {} connections; first: {} -> {} {} port {}: tagwall {}, vnc-json {} (egress {:?}, ingress {:?})",
+        "tagwall: error: vnc-json disagrees with tagwall on {} of {} connections ({} where it allows what tagwall denies); first: {} -> {} {} port {}: tagwall {}, vnc-json {} (egress {:?}, ingress {:?})",
         report.disagreements.len(),
+        report.widening().count(),
         report.tried,
         t.src,
         t.dst,

@@ -15,6 +15,7 @@ use super::decision::Decision;
 use super::ids::{ClassId, GroupId};
 use super::inventory::Owner;
 use super::ports::CandidateList;
+use crate::firewall::Action;
 use crate::lookup::{Side, Verdict};
 use crate::model::Direction;
 use crate::protocol::PortRange;
@@ -145,15 +146,30 @@ impl Decision {
             peer_ip,
             tuple,
         };
-        let narrow = probe.first(found.narrow, found.ranges, u32::MAX);
-        let bound = narrow.map_or(u32::MAX, |c| c.rule().0);
-        let wide = found.wide.and_then(|wide| probe.first(wide, None, bound));
-        match wide.or(narrow) {
-            Some(candidate) => Side::Rule {
-                rule: candidate.rule(),
-                action: candidate.action(),
-            },
-            None => Side::NoMatch,
+        // A `next` candidate (a tier's Pass) moves the search on to the first rule of the next
+        // tier: candidates are in rule order, so the search starts again from there.
+        let mut from = 0;
+        loop {
+            let narrow = probe.first(found.narrow, found.ranges, from, u32::MAX);
+            let bound = narrow.map_or(u32::MAX, |c| c.rule().0);
+            let wide = found
+                .wide
+                .and_then(|wide| probe.first(wide, None, from, bound));
+            match wide.or(narrow) {
+                Some(candidate) if candidate.action() == Action::Next => {
+                    from = self.policies.next_tier(candidate.rule().0);
+                    if from == u32::MAX {
+                        return Side::NoMatch;
+                    }
+                }
+                Some(candidate) => {
+                    return Side::Rule {
+                        rule: candidate.rule(),
+                        action: candidate.action(),
+                    };
+                }
+                None => return Side::NoMatch,
+            }
         }
     }
 }
@@ -169,13 +185,14 @@ struct Probe<'a, 'c> {
 }
 
 impl<'a> Probe<'a, '_> {
-    /// The first candidate of `list` before rule `bound` that matches; with `ranges`, a
-    /// candidate must also cover the tuple's port.
+    /// The first candidate of `list` from rule `from` and before rule `bound` that matches;
+    /// with `ranges`, a candidate must also cover the tuple's port.
     #[inline]
     fn first(
         &mut self,
         list: &'a CandidateList,
         ranges: Option<&[PortRange]>,
+        from: u32,
         bound: u32,
     ) -> Option<&'a Candidate> {
         let groups = &self.decision.policies.groups;
@@ -183,6 +200,9 @@ impl<'a> Probe<'a, '_> {
         for (peers, start, candidates) in list.blocks() {
             if candidates.first().is_none_or(|c| c.rule().0 >= bound) {
                 return None;
+            }
+            if candidates.last().is_some_and(|c| c.rule().0 < from) {
+                continue;
             }
             // One set test: a peer outside the block's set matches none of its candidates.
             let (peer_class, peer_ip) = (&mut *self.peer_class, self.peer_ip);
@@ -195,7 +215,7 @@ impl<'a> Probe<'a, '_> {
             if let Some(found) = self.decision.first_match(
                 candidates,
                 ranges,
-                bound,
+                (from, bound),
                 self.local,
                 self.peer,
                 self.peer_class,
@@ -210,7 +230,7 @@ impl<'a> Probe<'a, '_> {
 }
 
 impl Decision {
-    /// The first of `candidates` (before rule `bound`, and covering the port where `ranges`
+    /// The first of `candidates` (from rule `from` and before rule `bound`, and covering the port where `ranges`
     /// gives each candidate's ports) the peer matches, testing each in full.
     #[expect(
         clippy::too_many_arguments,
@@ -220,7 +240,7 @@ impl Decision {
         &self,
         candidates: &'a [Candidate],
         ranges: Option<&[PortRange]>,
-        bound: u32,
+        (from, bound): (u32, u32),
         local: Owner,
         peer: Option<Owner>,
         peer_class: &mut Option<ClassId>,
@@ -236,6 +256,9 @@ impl Decision {
         for (index, candidate) in candidates.iter().enumerate() {
             if candidate.rule().0 >= bound {
                 return None;
+            }
+            if candidate.rule().0 < from {
+                continue;
             }
             if let Some(ranges) = ranges
                 && !ranges

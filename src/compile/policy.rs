@@ -59,6 +59,8 @@ pub(crate) struct Policies {
     pub(crate) selectors: Box<[Selector]>,
     pub(crate) groups: AddressClasses,
     pub(crate) config: Config,
+    /// [`FirewallConfig::tier_starts`]: where a `next` rule's scan goes on.
+    pub(crate) tier_starts: Box<[u32]>,
 }
 
 impl Policies {
@@ -128,7 +130,14 @@ impl Policies {
             selectors: selectors.into(),
             groups,
             config,
+            tier_starts: firewall.tier_starts().iter().map(|id| id.0).collect(),
         })
+    }
+
+    /// After the `next` rule `rule`: the first rule of the next tier (`u32::MAX`: none).
+    pub(crate) fn next_tier(&self, rule: u32) -> u32 {
+        let at = self.tier_starts.partition_point(|start| *start <= rule);
+        self.tier_starts.get(at).copied().unwrap_or(u32::MAX)
     }
 
     /// The selector `id` names ([`Selector::Never`] for an id this build did not give out).

@@ -26,7 +26,7 @@ struct KeyBits {
 #[derive(Debug, Default)]
 pub(crate) struct TagSpace {
     /// Indexed by [`kind_index`].
-    keys: [AHashMap<String, KeyBits>; 3],
+    keys: [AHashMap<String, KeyBits>; 4],
     bits: u32,
 }
 
@@ -35,6 +35,7 @@ fn kind_index(kind: TagKind) -> usize {
         TagKind::Namespace => 0,
         TagKind::Label => 1,
         TagKind::NamespaceLabel => 2,
+        TagKind::Node => 3,
     }
 }
 

@@ -16,6 +16,7 @@ fn kind_prefix(kind: TagKind) -> &'static str {
     match kind {
         TagKind::Namespace | TagKind::Label => "",
         TagKind::NamespaceLabel => "ns:",
+        TagKind::Node => "node:",
     }
 }
 
@@ -118,21 +119,33 @@ impl FirewallConfig {
             ],
             &rules,
         );
+        // A Tier column only when some policy belongs to a tier, so CN2's own Table 4 keeps
+        // its two columns.
+        let tiered = self
+            .application_policy_set
+            .policies
+            .iter()
+            .any(|p| p.tier.is_some());
         let policies: Vec<Vec<String>> = self
             .application_policy_set
             .policies
             .iter()
             .map(|p| {
                 let names: Vec<&str> = p.rules.iter().map(|r| r.name.as_str()).collect();
-                vec![p.name.clone(), names.join(", ")]
+                let mut row = vec![p.name.clone()];
+                if tiered {
+                    row.push(p.tier.clone().unwrap_or_else(|| "-".to_string()));
+                }
+                row.push(names.join(", "));
+                row
             })
             .collect();
-        table(
-            &mut out,
-            "Table 4: Firewall Policy",
-            &["Name", "Rules"],
-            &policies,
-        );
+        let header: &[&str] = if tiered {
+            &["Name", "Tier", "Rules"]
+        } else {
+            &["Name", "Rules"]
+        };
+        table(&mut out, "Table 4: Firewall Policy", header, &policies);
         let order: Vec<&str> = self
             .application_policy_set
             .policies

@@ -33,6 +33,8 @@ pub enum TagKind {
     Label,
     /// A namespace label, carried by every workload of the namespace (`kubernetes` mode).
     NamespaceLabel,
+    /// `node=<name>`: the workload's local node, for NetworkPolicy's local-node rule.
+    Node,
 }
 
 /// A Contrail tag: `type=value`.
@@ -90,6 +92,10 @@ pub enum Action {
     Pass,
     /// Drop the connection.
     Deny,
+    /// Stop evaluating this tier: go on with the first rule of the next tier (the first later
+    /// firewall policy whose [`FirewallPolicy::tier`] differs). The ClusterNetworkPolicy `Pass`
+    /// action; Contrail has none, so `vnc-json` exports it as `deny` (see [`vnc`]).
+    Next,
 }
 
 /// A rule's service: protocol and destination ports.
@@ -180,6 +186,11 @@ pub struct FirewallRule {
 pub struct FirewallPolicy {
     /// The policy's name (`<namespace>-<networkpolicy>` for a translated NetworkPolicy).
     pub name: String,
+    /// The tier the policy belongs to (`admin`, `baseline`); consecutive policies with one
+    /// tier form it, and a [`Action::Next`] rule jumps past their end. `None` for the
+    /// NetworkPolicy objects, which never jump.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
     /// Rules in sequence order.
     pub rules: Vec<FirewallRule>,
 }
@@ -225,6 +236,29 @@ impl FirewallConfig {
     /// The rule with this id, and its policy.
     pub fn rule(&self, id: RuleId) -> Option<(&FirewallPolicy, &FirewallRule)> {
         self.rules().nth(id.0 as usize).map(|(_, p, r)| (p, r))
+    }
+
+    /// Where each tier begins: the [`RuleId`] of the first rule of every firewall policy whose
+    /// [`FirewallPolicy::tier`] differs from the one before it, ascending. A [`Action::Next`]
+    /// rule `r` goes on at the first of these after `r` (none: nothing matches after it).
+    pub fn tier_starts(&self) -> Vec<RuleId> {
+        let mut starts = Vec::new();
+        let mut next_id = 0u32;
+        let mut previous: Option<Option<&str>> = None;
+        for policy in &self.application_policy_set.policies {
+            let tier = policy.tier.as_deref();
+            if previous.is_some_and(|p| p != tier) {
+                starts.push(RuleId(next_id));
+            }
+            previous = Some(tier);
+            next_id = next_id.saturating_add(u32::try_from(policy.rules.len()).unwrap_or(u32::MAX));
+        }
+        starts
+    }
+
+    /// After a [`Action::Next`] rule `rule`: the first rule of the next tier, if any.
+    pub fn next_tier(&self, rule: RuleId) -> Option<RuleId> {
+        self.tier_starts().into_iter().find(|start| *start > rule)
     }
 
     /// The address group with this name.

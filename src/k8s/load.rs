@@ -12,7 +12,10 @@ use super::limits::Limits;
 use super::parse::parse;
 use super::raw::{Body, Item, Known, RawObject};
 use super::validate::{self, Invalid, Note, PodOutcome, Walk};
-use crate::model::{Cluster, NAMESPACE_NAME_LABEL, Namespace, NetworkPolicy, Pod};
+use crate::model::{
+    Cluster, ClusterPolicy, ClusterPolicyKind, LocalNodeRule, NAMESPACE_NAME_LABEL, Namespace,
+    NetworkPolicy, Node, Pod,
+};
 
 /// How to load.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,6 +26,8 @@ pub struct LoadOptions {
     /// the first (the default); a list entry that is not an object is skipped the same way.
     /// Parse errors and exceeded limits fail in both modes.
     pub lenient: bool,
+    /// Whether the loaded cluster applies NetworkPolicy's local-node rule (on by default).
+    pub local_node_rule: LocalNodeRule,
 }
 
 /// The result of a load: the cluster, what was changed or left out, and what was not read.
@@ -73,6 +78,8 @@ pub struct Loader {
     /// finished), which still count for duplicate names.
     pods: BTreeMap<(String, String), Sourced<Option<KeptPod>>>,
     policies: BTreeMap<(String, String), Sourced<NetworkPolicy>>,
+    nodes: BTreeMap<String, Sourced<Node>>,
+    cluster_policies: BTreeMap<(ClusterPolicyKind, String), Sourced<ClusterPolicy>>,
     warnings: Vec<Warning>,
     skipped_kinds: BTreeMap<String, usize>,
 }
@@ -86,6 +93,8 @@ impl Loader {
             namespaces: BTreeMap::new(),
             pods: BTreeMap::new(),
             policies: BTreeMap::new(),
+            nodes: BTreeMap::new(),
+            cluster_policies: BTreeMap::new(),
             warnings: Vec::new(),
             skipped_kinds: BTreeMap::new(),
         }
@@ -196,6 +205,16 @@ impl Loader {
             Some(Known::Namespace) => self.add_namespace(file, object),
             Some(Known::Pod) => self.add_pod(file, object),
             Some(Known::NetworkPolicy) => self.add_policy(file, object),
+            Some(Known::Node) => self.add_node(file, object),
+            Some(Known::ClusterNetworkPolicy) => {
+                self.add_cluster_policy(file, object, ClusterPolicyKind::ClusterNetworkPolicy)
+            }
+            Some(Known::AdminNetworkPolicy) => {
+                self.add_cluster_policy(file, object, ClusterPolicyKind::AdminNetworkPolicy)
+            }
+            Some(Known::BaselineAdminNetworkPolicy) => {
+                self.add_cluster_policy(file, object, ClusterPolicyKind::BaselineAdminNetworkPolicy)
+            }
             None => {
                 let key = match (Known::of(&kind, None), &object.api_version) {
                     (Some(_), Some(version)) => format!("{kind} ({version})"),
@@ -272,6 +291,55 @@ impl Loader {
         };
         let key = (policy.namespace.clone(), policy.name.clone());
         let inserted = insert_first(&mut self.policies, key, file, policy);
+        self.recorded(file, object_ref, walk, inserted)
+    }
+
+    fn add_node(&mut self, file: &Arc<str>, object: RawObject) -> Result<(), LoadError> {
+        let object_ref = ObjectRef {
+            kind: "Node",
+            namespace: None,
+            name: object.metadata.name.clone().unwrap_or_default(),
+        };
+        let Body::Node { status } = &object.body else {
+            return Ok(());
+        };
+        let mut walk = Walk::default();
+        let node = match validate::node(object.metadata, status, &mut walk) {
+            Ok(node) => node,
+            Err(invalid) => return self.reject(file, object_ref, invalid),
+        };
+        let inserted = insert_first(&mut self.nodes, node.name.clone(), file, node);
+        self.recorded(file, object_ref, walk, inserted)
+    }
+
+    fn add_cluster_policy(
+        &mut self,
+        file: &Arc<str>,
+        object: RawObject,
+        kind: ClusterPolicyKind,
+    ) -> Result<(), LoadError> {
+        let object_ref = ObjectRef {
+            kind: kind.as_str(),
+            namespace: None,
+            name: object.metadata.name.clone().unwrap_or_default(),
+        };
+        let Body::Tier { spec } = &object.body else {
+            return Ok(());
+        };
+        let mut walk = Walk::default();
+        let lenient = self.options.lenient;
+        let policy = match validate::tiers::cluster_policy(
+            kind,
+            object.metadata,
+            spec,
+            lenient,
+            &mut walk,
+        ) {
+            Ok(policy) => policy,
+            Err(invalid) => return self.reject(file, object_ref, invalid),
+        };
+        let key = (kind, policy.name.clone());
+        let inserted = insert_first(&mut self.cluster_policies, key, file, policy);
         self.recorded(file, object_ref, walk, inserted)
     }
 
@@ -441,17 +509,121 @@ impl Loader {
                 );
             }
         }
-        Ok(Loaded {
+        let mut cluster_policies: Vec<Sourced<ClusterPolicy>> =
+            std::mem::take(&mut self.cluster_policies)
+                .into_values()
+                .collect();
+        cluster_policies.sort_by(|a, b| a.value.order_key().cmp(&b.value.order_key()));
+        self.warnings.extend(same_priority_overlaps(
+            &cluster_policies,
+            &pods,
+            &namespaces,
+        ));
+        let mut loaded = Loaded {
             cluster: Cluster {
                 namespaces,
                 pods,
                 policies,
+                nodes: std::mem::take(&mut self.nodes)
+                    .into_values()
+                    .map(|entry| entry.value)
+                    .collect(),
+                local_node_rule: self.options.local_node_rule,
+                cluster_policies: Vec::new(),
             },
             warnings: self.warnings,
             skipped_kinds: self.skipped_kinds,
-        })
+        };
+        loaded.cluster.cluster_policies = cluster_policies
+            .into_iter()
+            .map(|entry| entry.value)
+            .collect();
+        Ok(loaded)
     }
 }
+
+/// ClusterNetworkPolicySpec.priority: "If two (or more) policies in the same tier with the same
+/// priority could match a connection, then the implementation can apply any of the matching
+/// policies". tagwall orders them by name (then kind), and warns when two such policies'
+/// subjects share a pod of the input: once per pair, naming the first such pod.
+///
+/// The check costs one subject test per pod and policy of a shared priority; past
+/// [`OVERLAP_BUDGET`] tests it stops, with a warning saying so, so that loading stays linear.
+fn same_priority_overlaps(
+    policies: &[Sourced<ClusterPolicy>],
+    pods: &[Pod],
+    namespaces: &BTreeMap<String, Namespace>,
+) -> Vec<Warning> {
+    let empty = crate::model::Labels::new();
+    let mut warnings = Vec::new();
+    let mut budget = OVERLAP_BUDGET;
+    // `policies` is in evaluation order, so one tier and priority is one run.
+    let runs = policies
+        .chunk_by(|a, b| (a.value.tier, a.value.priority) == (b.value.tier, b.value.priority));
+    let mut reported: std::collections::BTreeSet<(usize, usize)> = Default::default();
+    let mut offset = 0;
+    for run in runs {
+        let base = offset;
+        offset += run.len();
+        if run.len() < 2 {
+            continue;
+        }
+        for pod in pods {
+            let Some(left) = budget.checked_sub(run.len()) else {
+                warnings.push(Warning {
+                    source: String::new(),
+                    object: String::new(),
+                    field: String::new(),
+                    message: format!(
+                        "same-priority overlap check stopped after {OVERLAP_BUDGET} subject \
+                         tests; overlaps may go unreported"
+                    ),
+                });
+                return warnings;
+            };
+            budget = left;
+            let namespace_labels = namespaces
+                .get(&pod.namespace)
+                .map_or(&empty, |namespace| &namespace.labels);
+            let selecting: Vec<usize> = run
+                .iter()
+                .enumerate()
+                .filter(|(_, entry)| entry.value.subject.matches(&pod.labels, namespace_labels))
+                .map(|(i, _)| i)
+                .collect();
+            for (k, &i) in selecting.iter().enumerate() {
+                for &j in selecting.iter().skip(k + 1) {
+                    if !reported.insert((base + i, base + j)) {
+                        continue;
+                    }
+                    let (Some(first), Some(second)) = (run.get(i), run.get(j)) else {
+                        continue;
+                    };
+                    let (a, b) = (&first.value, &second.value);
+                    warnings.push(Warning {
+                        source: second.file.to_string(),
+                        object: format!("{} {}", b.kind, b.name),
+                        field: "spec.priority".to_string(),
+                        message: format!(
+                            "{} tier policies `{}` and `{}` share priority `{}` and both select \
+                             pod `{}`; `{}` is evaluated first (same-priority policies go by name)",
+                            a.tier,
+                            a.key(),
+                            b.key(),
+                            a.priority,
+                            pod.key(),
+                            a.key()
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    warnings
+}
+
+/// Subject tests the same-priority overlap check may make.
+const OVERLAP_BUDGET: usize = 10_000_000;
 
 /// Loads one input with the default options (strict, default limits).
 ///

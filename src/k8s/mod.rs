@@ -4,9 +4,11 @@
 //! # What it reads
 //!
 //! Whatever `kubectl get -o yaml|json` prints, or what you would `kubectl apply`: YAML or JSON,
-//! one document or many (`---`), `kind: List` (nested too), any mix across files. Only three
-//! kinds are read: `v1` Namespace, `v1` Pod and `networking.k8s.io/v1` NetworkPolicy; every
-//! other object (Service, Deployment, a Calico NetworkPolicy...) is counted in
+//! one document or many (`---`), `kind: List` (nested too), any mix across files. These kinds
+//! are read: `v1` Namespace, `v1` Pod, `v1` Node, `networking.k8s.io/v1` NetworkPolicy, and the
+//! network-policy-api's `policy.networking.k8s.io/v1alpha2` ClusterNetworkPolicy and
+//! `v1alpha1` AdminNetworkPolicy and BaselineAdminNetworkPolicy (checked as their CRDs check
+//! them, see `validate::tiers`); every other object (Service, Deployment, a Calico NetworkPolicy...) is counted in
 //! [`Loaded::skipped_kinds`] and otherwise ignored. Fields network policy does not need
 //! (`managedFields`, `annotations`, most of `status`) are skipped while parsing, never stored.
 //!
@@ -88,6 +90,7 @@ mod load;
 mod names;
 mod parse;
 mod raw;
+mod raw_tiers;
 mod validate;
 
 pub use error::{LoadError, ObjectRef, Position, Warning};

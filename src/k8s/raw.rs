@@ -16,6 +16,8 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::raw_tiers::RawTierSpec;
+
 /// A scalar field read without insisting on its type, so validation can name the field when
 /// the type is wrong.
 #[derive(Clone, Debug, PartialEq)]
@@ -111,6 +113,7 @@ pub(crate) struct RawMeta {
 pub(crate) struct RawPodSpec {
     pub containers: Option<Vec<RawContainer>>,
     pub host_network: Option<Scalar>,
+    pub node_name: Option<String>,
 }
 
 /// `spec.containers[*]`.
@@ -138,6 +141,24 @@ pub(crate) struct RawPodStatus {
     pub pod_ip: Option<String>,
     #[serde(rename = "podIPs")]
     pub pod_ips: Option<Vec<RawPodIp>>,
+    #[serde(rename = "hostIP")]
+    pub host_ip: Option<String>,
+    #[serde(rename = "hostIPs")]
+    pub host_ips: Option<Vec<RawPodIp>>,
+}
+
+/// A Node's `status`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct RawNodeStatus {
+    pub addresses: Option<Vec<RawNodeAddress>>,
+}
+
+/// `status.addresses[*]` of a Node.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct RawNodeAddress {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub address: Option<String>,
 }
 
 /// `status.podIPs[*]`.
@@ -214,14 +235,26 @@ pub(crate) enum Known {
     Pod,
     /// `networking.k8s.io/v1` NetworkPolicy.
     NetworkPolicy,
+    /// `v1` Node.
+    Node,
+    /// `policy.networking.k8s.io/v1alpha2` ClusterNetworkPolicy.
+    ClusterNetworkPolicy,
+    /// `policy.networking.k8s.io/v1alpha1` AdminNetworkPolicy.
+    AdminNetworkPolicy,
+    /// `policy.networking.k8s.io/v1alpha1` BaselineAdminNetworkPolicy.
+    BaselineAdminNetworkPolicy,
 }
 
 impl Known {
     /// The `apiVersion` read for this kind.
     pub(crate) fn api_version(self) -> &'static str {
         match self {
-            Known::Namespace | Known::Pod => "v1",
+            Known::Namespace | Known::Pod | Known::Node => "v1",
             Known::NetworkPolicy => "networking.k8s.io/v1",
+            Known::ClusterNetworkPolicy => "policy.networking.k8s.io/v1alpha2",
+            Known::AdminNetworkPolicy | Known::BaselineAdminNetworkPolicy => {
+                "policy.networking.k8s.io/v1alpha1"
+            }
         }
     }
 
@@ -232,6 +265,10 @@ impl Known {
             "Namespace" => Known::Namespace,
             "Pod" => Known::Pod,
             "NetworkPolicy" => Known::NetworkPolicy,
+            "Node" => Known::Node,
+            "ClusterNetworkPolicy" => Known::ClusterNetworkPolicy,
+            "AdminNetworkPolicy" => Known::AdminNetworkPolicy,
+            "BaselineAdminNetworkPolicy" => Known::BaselineAdminNetworkPolicy,
             _ => return None,
         };
         match api_version {
@@ -251,6 +288,10 @@ pub(crate) enum Body {
     },
     /// A NetworkPolicy's.
     NetworkPolicy { spec: RawPolicySpec },
+    /// A Node's.
+    Node { status: RawNodeStatus },
+    /// A ClusterNetworkPolicy's, AdminNetworkPolicy's or BaselineAdminNetworkPolicy's.
+    Tier { spec: RawTierSpec },
     /// Nothing read (Namespace, or a kind not read).
     #[default]
     Nothing,
@@ -327,6 +368,8 @@ struct ObjectVisitor;
 enum Reading {
     Pod,
     NetworkPolicy,
+    Node,
+    Tier,
     Skip,
     Buffer,
 }
@@ -343,6 +386,12 @@ fn reading(kind: Option<&str>, api_version: Option<&str>) -> Reading {
     ) {
         Some(Known::Pod) => Reading::Pod,
         Some(Known::NetworkPolicy) => Reading::NetworkPolicy,
+        Some(Known::Node) => Reading::Node,
+        Some(
+            Known::ClusterNetworkPolicy
+            | Known::AdminNetworkPolicy
+            | Known::BaselineAdminNetworkPolicy,
+        ) => Reading::Tier,
         Some(Known::Namespace) | None => Reading::Skip,
     }
 }
@@ -359,6 +408,8 @@ impl<'de> Visitor<'de> for ObjectVisitor {
         let mut pod_spec: Part<RawPodSpec> = Part::Absent;
         let mut pod_status: Part<RawPodStatus> = Part::Absent;
         let mut policy_spec: Part<RawPolicySpec> = Part::Absent;
+        let mut node_status: Part<RawNodeStatus> = Part::Absent;
+        let mut tier_spec: Part<RawTierSpec> = Part::Absent;
         let mut buffered_spec = None;
         let mut buffered_status = None;
         while let Some(field) = map.next_key::<Field>()? {
@@ -372,7 +423,8 @@ impl<'de> Visitor<'de> for ObjectVisitor {
                 {
                     Reading::Pod => pod_spec = Part::read(map.next_value()?),
                     Reading::NetworkPolicy => policy_spec = Part::read(map.next_value()?),
-                    Reading::Skip => {
+                    Reading::Tier => tier_spec = Part::read(map.next_value()?),
+                    Reading::Node | Reading::Skip => {
                         map.next_value::<IgnoredAny>()?;
                     }
                     Reading::Buffer => buffered_spec = Some(map.next_value()?),
@@ -380,8 +432,9 @@ impl<'de> Visitor<'de> for ObjectVisitor {
                 Field::Status => {
                     match reading(object.kind.as_deref(), object.api_version.as_deref()) {
                         Reading::Pod => pod_status = Part::read(map.next_value()?),
+                        Reading::Node => node_status = Part::read(map.next_value()?),
                         Reading::Buffer => buffered_status = Some(map.next_value()?),
-                        Reading::NetworkPolicy | Reading::Skip => {
+                        Reading::NetworkPolicy | Reading::Tier | Reading::Skip => {
                             map.next_value::<IgnoredAny>()?;
                         }
                     }
@@ -416,6 +469,26 @@ impl<'de> Visitor<'de> for ObjectVisitor {
                 }
                 object.body = Body::NetworkPolicy {
                     spec: policy_spec.resolve()?,
+                };
+            }
+            Some(Known::Node) => {
+                if let Some(value) = buffered_status {
+                    node_status = Part::Buffered(value);
+                }
+                object.body = Body::Node {
+                    status: node_status.resolve()?,
+                };
+            }
+            Some(
+                Known::ClusterNetworkPolicy
+                | Known::AdminNetworkPolicy
+                | Known::BaselineAdminNetworkPolicy,
+            ) => {
+                if let Some(value) = buffered_spec {
+                    tier_spec = Part::Buffered(value);
+                }
+                object.body = Body::Tier {
+                    spec: tier_spec.resolve()?,
                 };
             }
             Some(Known::Namespace) | None => {}

@@ -1,6 +1,8 @@
 //! Raw objects to model objects, checked as the API server checks them
 //! (`pkg/apis/networking/validation`, `pkg/apis/core/validation`), with field paths.
 
+pub(crate) mod tiers;
+
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -10,12 +12,12 @@ use ipnet::IpNet;
 use super::error::tidy;
 use super::names;
 use super::raw::{
-    RawContainer, RawIpBlock, RawMeta, RawPeer, RawPodSpec, RawPodStatus, RawPolicySpec, RawPort,
-    RawRequirement, RawRule, RawSelector, Scalar,
+    RawContainer, RawIpBlock, RawMeta, RawNodeStatus, RawPeer, RawPodSpec, RawPodStatus,
+    RawPolicySpec, RawPort, RawRequirement, RawRule, RawSelector, Scalar,
 };
 use crate::model::{
     Direction, IpBlock, LabelSelector, Labels, NAMESPACE_NAME_LABEL, NamedPort, Namespace,
-    NetworkPolicy, Operator, Peer, Pod, PolicyPort, PolicyTypes, PortRule, Requirement, Rule,
+    NetworkPolicy, Node, Operator, Peer, Pod, PolicyPort, PolicyTypes, PortRule, Requirement, Rule,
 };
 use crate::protocol::{PortRange, Protocol};
 
@@ -183,6 +185,14 @@ pub(crate) fn pod(
     }
     ports.sort();
     let (ips, ip_fields) = walk.field("status", |walk| pod_ips(status, walk))?;
+    let node_name = match spec.node_name.as_deref() {
+        None | Some("") => None,
+        Some(node) => walk.field("spec.nodeName", |walk| {
+            check(walk, names::dns_subdomain_error(node), node)?;
+            Ok(Some(node.to_string()))
+        })?,
+    };
+    let host_ips = walk.field("status", |walk| host_ips(status, walk))?;
     Ok(PodOutcome::Keep {
         pod: Pod {
             namespace,
@@ -190,6 +200,8 @@ pub(crate) fn pod(
             labels,
             ips,
             ports,
+            node_name,
+            host_ips,
         },
         ip_fields,
     })
@@ -277,6 +289,86 @@ fn pod_ips(status: &RawPodStatus, walk: &mut Walk) -> Result<(Vec<IpAddr>, Vec<S
         }
     }
     Ok((ips, fields))
+}
+
+/// The addresses of the pod's node as the kubelet reports them: `status.hostIPs[*].ip`, else
+/// `status.hostIP`; canonical, without repeats.
+fn host_ips(status: &RawPodStatus, walk: &mut Walk) -> Result<Vec<IpAddr>, Invalid> {
+    let mut ips: Vec<IpAddr> = Vec::new();
+    let add = |text: &str, ips: &mut Vec<IpAddr>, walk: &mut Walk| -> Result<(), Invalid> {
+        let ip = parse_ip(text, walk)?;
+        if !ips.contains(&ip) {
+            ips.push(ip);
+        }
+        Ok(())
+    };
+    match &status.host_ips {
+        Some(list) if !list.is_empty() => walk.field("hostIPs", |walk| {
+            for (i, entry) in list.iter().enumerate() {
+                walk.index(i, |walk| {
+                    walk.field("ip", |walk| match &entry.ip {
+                        Some(text) => add(text, &mut ips, walk),
+                        None => Err(walk.invalid("required")),
+                    })
+                })?;
+            }
+            Ok(())
+        })?,
+        _ => {
+            if let Some(text) = status.host_ip.as_deref().filter(|t| !t.is_empty()) {
+                walk.field("hostIP", |walk| add(text, &mut ips, walk))?;
+            }
+        }
+    }
+    Ok(ips)
+}
+
+fn parse_ip(text: &str, walk: &Walk) -> Result<IpAddr, Invalid> {
+    text.parse::<IpAddr>()
+        .map(|ip| ip.to_canonical())
+        .map_err(|_| walk.invalid(format!("`{text}` is not a valid IP address")))
+}
+
+/// A node: a DNS-subdomain name, valid labels, and the IPs among `status.addresses` (types
+/// `InternalIP` and `ExternalIP`; `Hostname` and the DNS types name no address a connection
+/// comes from).
+pub(crate) fn node(
+    meta: RawMeta,
+    status: &RawNodeStatus,
+    walk: &mut Walk,
+) -> Result<Node, Invalid> {
+    let name = object_name(&meta, names::dns_subdomain_error, walk)?;
+    let labels = walk.field("metadata.labels", |walk| labels(meta.labels, walk))?;
+    let mut addresses = Vec::new();
+    if let Some(list) = &status.addresses {
+        walk.field("status.addresses", |walk| {
+            for (i, entry) in list.iter().enumerate() {
+                walk.index(i, |walk| {
+                    let kind = walk.field("type", |walk| match entry.kind.as_deref() {
+                        Some(kind) if !kind.is_empty() => Ok(kind),
+                        _ => Err(walk.invalid("required")),
+                    })?;
+                    walk.field("address", |walk| {
+                        let Some(text) = entry.address.as_deref().filter(|t| !t.is_empty()) else {
+                            return Err(walk.invalid("required"));
+                        };
+                        if matches!(kind, "InternalIP" | "ExternalIP") {
+                            addresses.push(parse_ip(text, walk)?);
+                        }
+                        Ok(())
+                    })
+                })?;
+            }
+            Ok(())
+        })?;
+    }
+    addresses.sort();
+    addresses.dedup();
+    Ok(Node {
+        name,
+        labels,
+        addresses,
+    })
 }
 
 /// A network policy, validated and defaulted.

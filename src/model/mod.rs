@@ -7,6 +7,7 @@
 //! `Vec`s), so everything derived from a `Cluster` is deterministic.
 
 mod selector;
+mod tiers;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -17,6 +18,10 @@ use serde::{Deserialize, Serialize};
 use crate::protocol::{PortRange, Protocol};
 
 pub use selector::{LabelSelector, Operator, Requirement};
+pub use tiers::{
+    BANP_PRIORITY, ClusterPolicy, ClusterPolicyKind, PodSet, Tier, TierAction, TierPeer, TierPort,
+    TierRule,
+};
 
 /// Labels of a pod or namespace, sorted by key.
 pub type Labels = BTreeMap<String, String>;
@@ -34,6 +39,42 @@ pub struct Cluster {
     pub pods: Vec<Pod>,
     /// Network policies sorted by namespace, then name.
     pub policies: Vec<NetworkPolicy>,
+    /// Nodes sorted by name (`v1` Node objects read from input).
+    #[serde(default)]
+    pub nodes: Vec<Node>,
+    /// ClusterNetworkPolicies, AdminNetworkPolicies and the BaselineAdminNetworkPolicy, in
+    /// evaluation order ([`ClusterPolicy::order_key`]: tier, priority, name, kind).
+    #[serde(default)]
+    pub cluster_policies: Vec<ClusterPolicy>,
+    /// Whether NetworkPolicy's local-node rule applies (see [`LocalNodeRule`]).
+    #[serde(default)]
+    pub local_node_rule: LocalNodeRule,
+}
+
+/// NetworkPolicySpec.ingress: "Traffic is allowed to a pod if there are no NetworkPolicies
+/// selecting the pod ..., OR if the traffic source is the pod's local node, OR if the traffic
+/// matches at least one ingress rule". Kubelet probes rely on it. Some CNIs make it
+/// configurable, so it is a setting: on by default, as the API reference states it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LocalNodeRule {
+    /// Traffic from a pod's local node to the pod is allowed whatever NetworkPolicy isolates it.
+    #[default]
+    On,
+    /// The local node is an address like any other.
+    Off,
+}
+
+/// A node: its labels and addresses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    /// The node's name.
+    pub name: String,
+    /// Its labels.
+    pub labels: Labels,
+    /// The IPs of `status.addresses` (types `InternalIP` and `ExternalIP`), canonical, sorted,
+    /// without repeats.
+    pub addresses: Vec<IpAddr>,
 }
 
 /// A namespace and its labels (including `kubernetes.io/metadata.name`).
@@ -58,6 +99,13 @@ pub struct Pod {
     pub ips: Vec<IpAddr>,
     /// Named container ports, sorted by name then protocol.
     pub ports: Vec<NamedPort>,
+    /// `spec.nodeName`: the node the pod runs on, when scheduled.
+    #[serde(default)]
+    pub node_name: Option<String>,
+    /// `status.hostIPs` (else `status.hostIP`): the addresses of the pod's node, as the kubelet
+    /// reports them; canonical.
+    #[serde(default)]
+    pub host_ips: Vec<IpAddr>,
 }
 
 impl Pod {
@@ -72,6 +120,13 @@ impl Pod {
             .iter()
             .find(|p| p.name == name && p.protocol == protocol)
             .map(|p| p.port)
+    }
+}
+
+impl Cluster {
+    /// The node named `name`, if the input holds it.
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes.iter().find(|node| node.name == name)
     }
 }
 

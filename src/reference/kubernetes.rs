@@ -11,7 +11,12 @@
 //! A connection `S -> D` is allowed iff both sides allow it:
 //! - egress at `S`: `S` is not a pod, or is `D` itself, or no policy isolates it for egress, or
 //!   some egress rule of a policy isolating it matches `D`;
-//! - ingress at `D`: likewise with ingress rules matching `S`.
+//! - ingress at `D`: likewise with ingress rules matching `S` (and the local-node rule).
+//!
+//! ClusterNetworkPolicy tiers wrap that (`tiers`): on each side the Admin tier decides first
+//! (its first matching rule by priority, name and written order: Accept or Deny final, Pass on
+//! to NetworkPolicy), then NetworkPolicy for the pods it isolates, then the Baseline tier, then
+//! the default allow.
 //!
 //! The [`Explanation`] names, for each side, why: which policies isolate the pod and which of
 //! their rules (and which peer and port entry of each rule) allow the connection.
@@ -23,8 +28,8 @@ use std::net::IpAddr;
 use serde::{Serialize, Serializer};
 
 use crate::model::{
-    Cluster, Direction, Labels, NAMESPACE_NAME_LABEL, NetworkPolicy, Peer, Pod, PolicyPort,
-    PortRule, Rule,
+    Cluster, Direction, Labels, LocalNodeRule, NAMESPACE_NAME_LABEL, NetworkPolicy, Peer, Pod,
+    PolicyPort, PortRule, Rule, Tier, TierAction,
 };
 use crate::protocol::Protocol;
 use crate::tuple::{Tuple, canonical_ip};
@@ -59,7 +64,31 @@ pub enum SideReason {
         /// The pod, `namespace/name`.
         pod: String,
     },
-    /// No policy selects the pod for this direction.
+    /// The pod is isolated for ingress, and the source is its local node: NetworkPolicy's
+    /// local-node rule allows the connection.
+    LocalNode {
+        /// The pod, `namespace/name`.
+        pod: String,
+        /// The source address, one of the node's.
+        node_ip: IpAddr,
+    },
+    /// A rule of the Admin or Baseline tier decided: its Accept or Deny, or (Baseline) its Pass
+    /// to the default, which allows.
+    Tier {
+        /// The pod, `namespace/name`.
+        pod: String,
+        /// The tier.
+        tier: Tier,
+        /// The policy, `Kind/name`.
+        policy: String,
+        /// The rule's index in the policy's `ingress` / `egress`.
+        rule: usize,
+        /// The rule's `name` (may be empty).
+        rule_name: String,
+        /// The rule's action.
+        action: TierAction,
+    },
+    /// No policy of any tier decides for the pod in this direction: the default allows.
     NotIsolated {
         /// The pod, `namespace/name`.
         pod: String,
@@ -84,7 +113,14 @@ pub enum SideReason {
 impl SideReason {
     /// Whether this side lets the connection through.
     pub fn allows(&self) -> bool {
-        !matches!(self, SideReason::Denied { .. })
+        !matches!(
+            self,
+            SideReason::Denied { .. }
+                | SideReason::Tier {
+                    action: TierAction::Deny,
+                    ..
+                }
+        )
     }
 }
 
@@ -187,19 +223,75 @@ fn pod_with_ip(cluster: &Cluster, ip: IpAddr) -> Option<&Pod> {
         .find(|pod| pod.ips.iter().any(|pod_ip| canonical_ip(*pod_ip) == ip))
 }
 
-/// One side of the connection, following NetworkPolicySpec.ingress/egress: "Traffic is allowed
-/// [to/out of] a pod if there are no NetworkPolicies selecting the pod ... OR if the traffic
-/// matches at least one [ingress/egress] rule across all of the NetworkPolicy objects whose
-/// podSelector matches the pod".
+/// One side of the connection, through the tiers ClusterNetworkPolicySpec.tier lists: "Policy
+/// tiers are evaluated in the following order: Admin tier, NetworkPolicy tier, Baseline tier ...
+/// If a given connection wasn't allowed or denied by any of the tiers, the default kubernetes
+/// policy is applied, which says that all pods can communicate with each other."
 fn side(cluster: &Cluster, connection: &Connection<'_>, direction: Direction) -> SideReason {
     let (selected, ip) = connection.selected_end(direction);
     let Some(pod) = selected else {
         return SideReason::NotPod { ip };
     };
     // The NetworkPolicy concept page, "What you can't do": "Pods cannot currently block
-    // localhost access"; a pod reaching its own address never leaves it.
+    // localhost access"; a pod reaching its own address never leaves it. And the
+    // network-policy-api overview: "A Pod connecting to its own Pod IP is not subject to CNP."
     if connection.is_same_pod() {
         return SideReason::SamePod { pod: pod.key() };
+    }
+    // "If Admin tier has made a final decision (Accept or Deny) on a connection, then no
+    // further evaluation is done"; a Pass goes on to the NetworkPolicy tier.
+    let admin = tiers::first_match(cluster, Tier::Admin, pod, direction, connection);
+    if let Some(decided) = admin.filter(|m| m.action != TierAction::Pass) {
+        return tier_reason(pod, Tier::Admin, decided);
+    }
+    if let Some(reason) = network_policy_tier(cluster, connection, direction, pod) {
+        return reason;
+    }
+    // "Baseline tier is a cluster-wide policy that can be overridden by the v1.NetworkPolicy.
+    // If Baseline tier has made a final decision (Accept or Deny) on a connection, then no
+    // further evaluation is done." Its Pass goes on to the default, which allows.
+    if let Some(decided) = tiers::first_match(cluster, Tier::Baseline, pod, direction, connection) {
+        return tier_reason(pod, Tier::Baseline, decided);
+    }
+    SideReason::NotIsolated { pod: pod.key() }
+}
+
+fn tier_reason(pod: &Pod, tier: Tier, decided: tiers::TierMatch) -> SideReason {
+    SideReason::Tier {
+        pod: pod.key(),
+        tier,
+        policy: decided.policy,
+        rule: decided.rule,
+        rule_name: decided.rule_name,
+        action: decided.action,
+    }
+}
+
+/// The NetworkPolicy tier, following NetworkPolicySpec.ingress/egress: "Traffic is allowed
+/// [to/out of] a pod if there are no NetworkPolicies selecting the pod ... OR if the traffic
+/// matches at least one [ingress/egress] rule across all of the NetworkPolicy objects whose
+/// podSelector matches the pod". ClusterNetworkPolicySpec.tier: "v1.NetworkPolicy always makes
+/// a final decision for selected pods. Further evaluation only happens for Pods not selected by
+/// a v1.NetworkPolicy." `None`: no decision, the Baseline tier goes on.
+fn network_policy_tier(
+    cluster: &Cluster,
+    connection: &Connection<'_>,
+    direction: Direction,
+    pod: &Pod,
+) -> Option<SideReason> {
+    // NetworkPolicySpec.ingress: "Traffic is allowed to a pod ... OR if the traffic source is
+    // the pod's local node" (unless the cluster turns that rule off). It is one of the three
+    // alternatives, not bound to the pod being selected, so it decides for every pod, ahead of
+    // the Baseline tier (our reading where the tiers' text is silent: kubelet probes keep
+    // working under a baseline that denies).
+    if direction == Direction::Ingress
+        && cluster.local_node_rule == LocalNodeRule::On
+        && is_local_node(cluster, pod, connection.src_ip)
+    {
+        return Some(SideReason::LocalNode {
+            pod: pod.key(),
+            node_ip: connection.src_ip,
+        });
     }
     // policyTypes: a policy only isolates (and only its rules of) the directions it lists;
     // "spec.egress" rules of a policy whose policyTypes lacks Egress are ignored.
@@ -209,20 +301,33 @@ fn side(cluster: &Cluster, connection: &Connection<'_>, direction: Direction) ->
         .filter(|policy| selects(policy, pod) && policy.policy_types.isolates(direction))
         .collect();
     if isolating.is_empty() {
-        return SideReason::NotIsolated { pod: pod.key() };
+        return None;
     }
     let by: Vec<Allowance> = isolating
         .iter()
         .flat_map(|policy| allowances(cluster, policy, direction, connection))
         .collect();
-    if by.is_empty() {
+    Some(if by.is_empty() {
         SideReason::Denied {
             pod: pod.key(),
             isolated_by: isolating.iter().map(|policy| policy.key()).collect(),
         }
     } else {
         SideReason::Allowed { pod: pod.key(), by }
-    }
+    })
+}
+
+/// Whether `ip` is an address of `pod`'s node: one of the `status.addresses` of the Node its
+/// `spec.nodeName` names, or one of its `status.hostIPs` (the node's IPs as the kubelet reports
+/// them to the pod).
+fn is_local_node(cluster: &Cluster, pod: &Pod, ip: IpAddr) -> bool {
+    let host_ip = pod.host_ips.iter().any(|host| canonical_ip(*host) == ip);
+    let node_address = cluster
+        .nodes
+        .iter()
+        .filter(|node| pod.node_name.as_deref() == Some(node.name.as_str()))
+        .any(|node| node.addresses.iter().any(|own| canonical_ip(*own) == ip));
+    host_ip || node_address
 }
 
 /// NetworkPolicySpec.podSelector: "Selects the pods to which this NetworkPolicy object applies
@@ -391,6 +496,34 @@ impl fmt::Display for SideReason {
             SideReason::NotIsolated { pod } => {
                 write!(f, "allowed: no policy isolates {pod} in this direction")
             }
+            SideReason::Tier {
+                pod,
+                tier,
+                policy,
+                rule,
+                rule_name,
+                action,
+            } => {
+                let verdict = if *action == TierAction::Deny {
+                    "denied"
+                } else {
+                    "allowed"
+                };
+                let what = match action {
+                    TierAction::Accept => "accepts the connection",
+                    TierAction::Deny => "denies the connection",
+                    TierAction::Pass => "passes it on to the default, which allows it",
+                };
+                write!(f, "{verdict}: {tier} tier: {policy} rule {rule}")?;
+                if !rule_name.is_empty() {
+                    write!(f, " `{rule_name}`")?;
+                }
+                write!(f, " ({action}) selects {pod} and {what}")
+            }
+            SideReason::LocalNode { pod, node_ip } => write!(
+                f,
+                "allowed: {node_ip} is {pod}'s local node, whose traffic NetworkPolicy allows"
+            ),
             SideReason::Allowed { pod, by } => {
                 write!(f, "allowed: {pod} is isolated, allowed by ")?;
                 for (index, allowance) in by.iter().enumerate() {
@@ -433,3 +566,4 @@ impl fmt::Display for Allowance {
 
 #[cfg(test)]
 mod tests;
+mod tiers;

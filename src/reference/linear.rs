@@ -1,7 +1,8 @@
 //! The `linear` engine: the firewall model evaluated as a Contrail agent scans it.
 //!
 //! For each side of a connection, the first rule in Application Policy Set order whose
-//! direction, endpoints and service match decides. This is the literal statement of the
+//! direction, endpoints and service match decides; a matching `next` rule (a tier's Pass) only
+//! moves the scan on to the first rule of the next tier. This is the literal statement of the
 //! firewall semantics and the oracle [`crate::compile::Decision`] is tested against: no
 //! indexes, no caches, nothing shared with the compiled fast path. It is also the baseline
 //! the benchmarks compare with.
@@ -33,7 +34,7 @@
 use std::net::IpAddr;
 
 use crate::firewall::{
-    Endpoint, FirewallConfig, FirewallRule, ServicePorts, TagOp, TagTerm, Workload,
+    Action, Endpoint, FirewallConfig, FirewallRule, RuleId, ServicePorts, TagOp, TagTerm, Workload,
 };
 use crate::lookup::{Side, Verdict};
 use crate::model::Direction;
@@ -119,18 +120,31 @@ fn first_match(
     destination: Option<&Workload>,
     tuple: &Tuple,
 ) -> Side {
-    config
-        .rules()
-        .find(|(_, _, rule)| {
-            rule.direction == direction
+    // A `next` rule (a tier's Pass) skips the rest of its tier: the scan goes on at the first
+    // rule of the next tier.
+    let mut from = RuleId(0);
+    loop {
+        let found = config.rules().find(|(id, _, rule)| {
+            *id >= from
+                && rule.direction == direction
                 && endpoint_matches(config, &rule.endpoint_1, local)
                 && endpoint_matches(config, &rule.endpoint_2, peer)
                 && service_matches(rule, destination, tuple)
-        })
-        .map_or(Side::NoMatch, |(id, _, rule)| Side::Rule {
-            rule: id,
-            action: rule.action,
-        })
+        });
+        match found {
+            None => return Side::NoMatch,
+            Some((id, _, rule)) if rule.action == Action::Next => match config.next_tier(id) {
+                Some(start) => from = start,
+                None => return Side::NoMatch,
+            },
+            Some((id, _, rule)) => {
+                return Side::Rule {
+                    rule: id,
+                    action: rule.action,
+                };
+            }
+        }
+    }
 }
 
 fn endpoint_matches(config: &FirewallConfig, endpoint: &Endpoint, party: Party<'_>) -> bool {

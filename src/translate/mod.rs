@@ -8,6 +8,10 @@
 //! policy. All of them sit, in that sequence, in one Application Policy Set; evaluation is first
 //! match (see [`crate::firewall`]).
 //!
+//! ClusterNetworkPolicy tiers ([`tiers`]) surround that: the Admin tier's firewall policies come
+//! first, the Baseline tier's between the deny-all and the allow-all policy, and a tier's Pass
+//! is the firewall action `next`, which jumps past the tier's last policy.
+//!
 //! Two [`Mode`]s:
 //! - [`Mode::Cn2`] reproduces CN2, faults included: an `except` becomes a deny rule ahead of the
 //!   pass (which shadows other policies' passes), egress rule names lack the rule index (so two
@@ -18,8 +22,10 @@
 //!   namespace labels are tags of their own kind, and `namespaceSelector: {}` means every pod.
 
 mod endpoints;
+pub mod local_node;
 mod naming;
 mod policy;
+pub mod tiers;
 mod workloads;
 
 use std::fmt;
@@ -30,7 +36,7 @@ use crate::firewall::{
     Action, ApplicationPolicySet, Endpoint, FirewallConfig, FirewallPolicy, FirewallRule, Service,
     TagTerm,
 };
-use crate::model::{Cluster, Direction};
+use crate::model::{Cluster, Direction, LocalNodeRule, Tier};
 
 pub use naming::{ALLOW_ALL_POLICY, APPLICATION_POLICY_SET, DENY_ALL_POLICY};
 
@@ -107,10 +113,17 @@ pub fn translate(cluster: &Cluster, mode: Mode) -> Translation {
         }
     }
     policies.push(FirewallPolicy {
+        tier: None,
         name: DENY_ALL_POLICY.to_string(),
         rules: deny_all,
     });
+    // The Baseline tier: after `k8s-denyall`, which has ended evaluation for every pod a
+    // NetworkPolicy isolates, and before the default allow.
+    let baseline = tiers::tier_objects(cluster, Tier::Baseline, mode);
+    let baseline_tags = baseline.tags();
+    policies.extend(baseline.policies);
     policies.push(FirewallPolicy {
+        tier: None,
         name: ALLOW_ALL_POLICY.to_string(),
         rules: Direction::BOTH
             .into_iter()
@@ -125,7 +138,33 @@ pub fn translate(cluster: &Cluster, mode: Mode) -> Translation {
             .collect(),
     });
 
-    let (tags, address_groups, mut warnings) = objects.finish();
+    let (mut tags, mut address_groups, mut warnings) = objects.finish();
+    let mut workloads = workloads::workloads(cluster, mode);
+    // The Admin tier: ahead of everything (the local-node rule included: it is NetworkPolicy's).
+    let admin = tiers::tier_objects(cluster, Tier::Admin, mode);
+    // The local-node rule (`cluster.local_node_rule`) comes ahead of every NetworkPolicy: the API
+    // allows that traffic whatever isolates the pod. CN2 creates no such objects (the seed's
+    // tables hold none), so `cn2` mode leaves it out, as CN2 does.
+    if cluster.local_node_rule == LocalNodeRule::On && mode == Mode::Kubernetes {
+        let local = local_node::local_node(cluster);
+        if let Some(policy) = local.policy {
+            policies.insert(0, policy);
+        }
+        tags.extend(local.tags);
+        address_groups.extend(local.groups);
+        for (workload, tag) in workloads.iter_mut().zip(local.pod_tags) {
+            workload.tags.extend(tag);
+        }
+    }
+    for tag in admin.tags().into_iter().chain(baseline_tags) {
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    policies.splice(0..0, admin.policies);
+    address_groups.extend(admin.groups);
+    address_groups.extend(baseline.groups);
+    // Names unique across namespaces and tiers (`a-b/c` and `a/b-c` are one CN2 name).
     naming::make_unique(&mut policies, &mut warnings);
     Translation {
         mode,
@@ -136,7 +175,7 @@ pub fn translate(cluster: &Cluster, mode: Mode) -> Translation {
                 name: APPLICATION_POLICY_SET.to_string(),
                 policies,
             },
-            workloads: workloads::workloads(cluster, mode),
+            workloads,
         },
         warnings,
     }

@@ -146,6 +146,7 @@ impl Objects {
             }
         }
         FirewallPolicy {
+            tier: None,
             name: naming::firewall_policy(np),
             rules,
         }

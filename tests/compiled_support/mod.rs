@@ -164,7 +164,8 @@ fn service() -> impl Strategy<Value = Service> {
 
 fn rule() -> impl Strategy<Value = FirewallRule> {
     (
-        prop_oneof![Just(Action::Pass), Just(Action::Deny)],
+        // `next` (a tier's Pass) jumps past its policy's tier, which `firewall` draws too.
+        prop_oneof![3 => Just(Action::Pass), 3 => Just(Action::Deny), 1 => Just(Action::Next)],
         service(),
         endpoint(),
         prop_oneof![Just(Direction::Ingress), Just(Direction::Egress)],
@@ -235,10 +236,13 @@ pub fn workloads(max: usize) -> impl Strategy<Value = Vec<Workload>> {
 
 /// A random firewall configuration.
 pub fn firewall() -> impl Strategy<Value = FirewallConfig> {
-    let policy = prop::collection::vec(rule(), 0..7).prop_map(|rules| FirewallPolicy {
-        name: "p".into(),
-        rules,
-    });
+    let tier = prop_oneof![Just(None), Just(Some("admin")), Just(Some("baseline"))];
+    let policy =
+        (prop::collection::vec(rule(), 0..7), tier).prop_map(|(rules, tier)| FirewallPolicy {
+            tier: tier.map(String::from),
+            name: "p".into(),
+            rules,
+        });
     (groups(), prop::collection::vec(policy, 1..4), workloads(10)).prop_map(
         |(address_groups, policies, workloads)| FirewallConfig {
             tags: Vec::new(),
@@ -358,10 +362,12 @@ pub fn tag_heavy_firewall() -> impl Strategy<Value = FirewallConfig> {
                     name: "aps".into(),
                     policies: vec![
                         FirewallPolicy {
+                            tier: None,
                             name: "allow".into(),
                             rules: passes,
                         },
                         FirewallPolicy {
+                            tier: None,
                             name: "deny".into(),
                             rules: denies,
                         },

@@ -413,6 +413,18 @@ impl<'a> Builder<'a> {
                 message: "matches no connection of this inventory, so it is left out".to_string(),
             });
         }
+        // Contrail has no tier pass (ClusterNetworkPolicy `Pass`: skip the rest of the Admin
+        // tier). Left out, it would let a later Accept of its tier allow what it hands to
+        // NetworkPolicy; said as `deny` it can only allow less, and `--verify` reports the
+        // connections where that is stricter than tagwall.
+        if rule.action == Action::Next && !combos.is_empty() {
+            self.warnings.push(VncWarning {
+                rule: rule.name.clone(),
+                message: "a tier pass (`next`) cannot be said in Contrail; a `deny` rule stands \
+                          in for it, which allows less than the pass"
+                    .to_string(),
+            });
+        }
         let many = combos.len() > 1;
         let base = object_name(&rule.name);
         let mut out = Vec::new();
@@ -430,7 +442,7 @@ impl<'a> Builder<'a> {
                 action_list: ActionList {
                     simple_action: match rule.action {
                         Action::Pass => "pass".to_string(),
-                        Action::Deny => "deny".to_string(),
+                        Action::Deny | Action::Next => "deny".to_string(),
                     },
                 },
                 service: FirewallService {

@@ -68,6 +68,8 @@ pub fn tag_type(kind: TagKind, key: &str) -> String {
         }
         TagKind::Label => escape(key),
         TagKind::NamespaceLabel => escape(&format!("ns:{key}")),
+        // `:` never occurs in a label key, so a node tag never meets a pod label `node`.
+        TagKind::Node => escape(&format!("node:{key}")),
     }
 }
 

@@ -37,6 +37,16 @@ pub struct Report {
     pub disagreements: Vec<Disagreement>,
 }
 
+impl Report {
+    /// The disagreements where the export allows what tagwall denies: never acceptable. (The
+    /// others, where it denies what tagwall allows, come from a tier pass said as a deny.)
+    pub fn widening(&self) -> impl Iterator<Item = &Disagreement> {
+        self.disagreements
+            .iter()
+            .filter(|d| d.vnc.allowed() && !d.tagwall)
+    }
+}
+
 /// The network address, the last address, and the addresses just outside a prefix.
 fn around(prefix: IpNet) -> Vec<IpAddr> {
     let mut out = vec![prefix.network(), prefix.broadcast()];

@@ -34,6 +34,8 @@ fn pod(namespace: &str, name: &str, ips: &[&str]) -> Pod {
         labels: labels(&[("pod", name)]),
         ips: ips.iter().map(|text| ip(text)).collect(),
         ports: Vec::new(),
+        node_name: None,
+        host_ips: Vec::new(),
     }
 }
 
@@ -58,6 +60,7 @@ fn cluster(policies: Vec<NetworkPolicy>) -> Cluster {
             pod("y", "b", &["10.0.1.2"]),
         ],
         policies,
+        ..Cluster::default()
     }
 }
 
