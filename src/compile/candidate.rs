@@ -116,11 +116,16 @@ impl Candidate {
         (self.named != NONE).then_some(PortNameId::from_raw(self.named))
     }
 
-    /// Whether the candidate matches every peer wherever its list applies: no candidate after
-    /// it in a list can ever decide (a policy's deny-all behind another's, allow-all behind a
-    /// deny-all), so lists end with it.
+    /// Whether the candidate decides for every peer wherever its list applies: no candidate
+    /// after it in a list can ever decide (a policy's deny-all behind another's, allow-all
+    /// behind a deny-all), so lists end with it. A tier pass (`next`) never ends a list: the
+    /// search goes on after it, from the next tier.
     #[inline]
     pub(crate) fn is_unconditional(&self) -> bool {
-        self.test == PeerTest::Any && self.exact && self.local_group == NONE && self.named == NONE
+        self.action != Action::Next
+            && self.test == PeerTest::Any
+            && self.exact
+            && self.local_group == NONE
+            && self.named == NONE
     }
 }
