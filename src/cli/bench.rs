@@ -7,13 +7,14 @@
 //! five seconds: it is slow. Both engines' verdicts on those are compared, and a disagreement
 //! is an error.
 
+use std::fmt::Write as _;
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::{CliError, InputArgs, ModeArg, OutputKind, engines};
+use super::{CliError, InputArgs, ModeArg, OutputKind, engines, output};
 use crate::compile::traffic::TrafficMix;
 use crate::compile::{Builder, Config, Decision};
 use crate::firewall::FirewallConfig;
@@ -47,7 +48,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
+    #[arg(long, short = 'o', value_enum, default_value = "table")]
     output: OutputKind,
     /// Also replay the mix as flows with replies through a connection table.
     #[arg(long)]
@@ -145,8 +146,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         },
     };
     match args.output {
-        OutputKind::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        OutputKind::Table => print_table(&report),
+        OutputKind::Json => output::println(&serde_json::to_string_pretty(&report)?)?,
+        OutputKind::Table => output::print(&table(&report))?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -240,29 +241,36 @@ fn nanos(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e9
 }
 
-fn print_table(report: &Report) {
-    println!("mode            {}", report.mode);
-    println!("rules           {}", report.rules);
-    println!("workloads       {}", report.workloads);
-    println!("identities      {}", report.identities);
-    println!("prefixes        {}", report.prefixes);
-    println!("load            {:.1} ms", report.load_ms);
-    println!("translate       {:.1} ms", report.translate_ms);
-    println!("compile         {:.1} ms", report.compile_ms);
+/// The report as lines for people.
+fn table(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "mode            {}", report.mode);
+    let _ = writeln!(out, "rules           {}", report.rules);
+    let _ = writeln!(out, "workloads       {}", report.workloads);
+    let _ = writeln!(out, "identities      {}", report.identities);
+    let _ = writeln!(out, "prefixes        {}", report.prefixes);
+    let _ = writeln!(out, "load            {:.1} ms", report.load_ms);
+    let _ = writeln!(out, "translate       {:.1} ms", report.translate_ms);
+    let _ = writeln!(out, "compile         {:.1} ms", report.compile_ms);
     if let Some(relabel) = report.relabel_ms {
-        println!("relabel         {relabel:.3} ms");
+        let _ = writeln!(out, "relabel         {relabel:.3} ms");
     }
-    println!(
+    let _ = writeln!(
+        out,
         "structure       {} bytes ({:.1} MiB)",
         report.structure_bytes,
         report.structure_bytes as f64 / (1024.0 * 1024.0)
     );
-    println!(
+    let _ = writeln!(
+        out,
         "allowed         {:.1}% of the mix",
         report.allowed_share * 100.0
     );
-    println!();
-    println!("engine      tuples   median ns    p99 ns   batch ns/tuple   lookups/s");
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "engine      tuples   median ns    p99 ns   batch ns/tuple   lookups/s"
+    );
     for (name, latency) in [
         ("compiled", &report.engines.compiled),
         ("linear", &report.engines.linear),
@@ -270,17 +278,20 @@ fn print_table(report: &Report) {
         let batch = latency
             .batch_ns
             .map_or_else(|| "-".to_string(), |b| format!("{b:.1}"));
-        println!(
+        let _ = writeln!(
+            out,
             "{name:<10} {:>7} {:>11.1} {:>9.1} {:>16} {:>11.0}",
             latency.tuples, latency.median_ns, latency.p99_ns, batch, latency.lookups_per_second
         );
     }
-    println!();
-    println!(
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
         "compiled is {:.0}x faster than linear (median)",
         report.speedup
     );
     if let Some(flows) = &report.conntrack {
-        super::flows::print(flows);
+        out.push_str(&super::flows::report_lines(flows));
     }
+    out
 }

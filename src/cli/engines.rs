@@ -6,8 +6,8 @@ use std::net::IpAddr;
 
 use serde_json::Value;
 
-use super::{CliError, EngineKind, InputArgs, ModeArg};
-use crate::compile::{Builder, Config};
+use super::{CliError, EngineKind, InputArgs, ModeArg, output};
+use crate::compile::{Builder, Config, Decision};
 use crate::firewall::{Action, FirewallConfig};
 use crate::k8s::{self, LoadOptions};
 use crate::lookup::{Side, Verdict};
@@ -27,15 +27,52 @@ pub(super) struct Answer {
     pub details: Value,
 }
 
-/// A ready engine: built once per command, then asked once per tuple.
-pub(super) struct Engine<'c> {
-    decide: Box<dyn Fn(&Tuple) -> Answer + 'c>,
+/// A ready engine: built once per command, then asked per tuple.
+pub(super) enum Engine<'c> {
+    /// Kubernetes semantics over the cluster itself.
+    Reference(&'c Cluster),
+    /// First-match scan over the translated firewall.
+    Linear(FirewallConfig),
+    /// The compiled structure (and the firewall, to name rules).
+    Compiled(FirewallConfig, Decision),
 }
 
 impl Engine<'_> {
-    /// Decides `tuple`.
+    /// Decides `tuple`, with the reasons.
     pub fn answer(&self, tuple: &Tuple) -> Answer {
-        (self.decide)(tuple)
+        match self {
+            Engine::Reference(cluster) => {
+                let explanation = kubernetes::evaluate(cluster, tuple);
+                Answer {
+                    allowed: explanation.allowed(),
+                    // Cannot fail: the explanation holds only strings, numbers and enums.
+                    details: serde_json::to_value(&explanation).unwrap_or(Value::Null),
+                    explanation: explanation.to_string(),
+                }
+            }
+            Engine::Linear(config) => firewall_answer(config, &linear::evaluate(config, tuple)),
+            Engine::Compiled(config, decision) => firewall_answer(config, &decision.lookup(tuple)),
+        }
+    }
+
+    /// Whether each of `tuples` is allowed, without building reasons: the compiled engine
+    /// answers them as one batch ([`Decision::lookup_batch`]).
+    pub fn allowed(&self, tuples: &[Tuple]) -> Vec<bool> {
+        match self {
+            Engine::Reference(cluster) => tuples
+                .iter()
+                .map(|t| kubernetes::evaluate(cluster, t).allowed())
+                .collect(),
+            Engine::Linear(config) => tuples
+                .iter()
+                .map(|t| linear::evaluate(config, t).allowed())
+                .collect(),
+            Engine::Compiled(_, decision) => {
+                let mut verdicts = vec![Verdict::default(); tuples.len()];
+                decision.lookup_batch(tuples, &mut verdicts);
+                verdicts.iter().map(Verdict::allowed).collect()
+            }
+        }
     }
 }
 
@@ -47,39 +84,20 @@ pub(super) fn engine(
     cluster: &Cluster,
 ) -> Result<Engine<'_>, CliError> {
     if (kind, mode) == (EngineKind::Reference, ModeArg::Cn2) {
-        eprintln!(
-            "tagwall: warning: `--mode cn2` changes only the firewall engines; the reference \
-             engine answers with Kubernetes semantics"
+        output::warn(
+            "`--mode cn2` changes only the firewall engines; the reference engine answers with \
+             Kubernetes semantics",
         );
     }
-    match (kind, mode) {
-        (EngineKind::Reference, ModeArg::Kubernetes | ModeArg::Cn2) => Ok(Engine {
-            decide: Box::new(move |tuple| {
-                let explanation = kubernetes::evaluate(cluster, tuple);
-                Answer {
-                    allowed: explanation.allowed(),
-                    // Cannot fail: the explanation holds only strings, numbers and enums.
-                    details: serde_json::to_value(&explanation).unwrap_or(Value::Null),
-                    explanation: explanation.to_string(),
-                }
-            }),
-        }),
-        (EngineKind::Linear, mode) => {
-            let config = translate(cluster, mode.into()).config;
-            Ok(Engine {
-                decide: Box::new(move |tuple| {
-                    firewall_answer(&config, &linear::evaluate(&config, tuple))
-                }),
-            })
-        }
-        (EngineKind::Compiled, mode) => {
+    Ok(match kind {
+        EngineKind::Reference => Engine::Reference(cluster),
+        EngineKind::Linear => Engine::Linear(translate(cluster, mode.into()).config),
+        EngineKind::Compiled => {
             let config = translate(cluster, mode.into()).config;
             let decision = Builder::new(Config::default()).build(&config)?;
-            Ok(Engine {
-                decide: Box::new(move |tuple| firewall_answer(&config, &decision.lookup(tuple))),
-            })
+            Engine::Compiled(config, decision)
         }
-    }
+    })
 }
 
 /// A firewall engine's verdict, with each side's deciding rule named.
@@ -131,7 +149,20 @@ pub(super) fn load(input: &InputArgs) -> Result<Cluster, CliError> {
     };
     let loaded = k8s::load_files(&input.files, options)?;
     for warning in &loaded.warnings {
-        eprintln!("tagwall: warning: {warning}");
+        output::warn(&warning.to_string());
+    }
+    // One line, so that nothing the user gave vanishes without a word.
+    if !loaded.skipped_kinds.is_empty() {
+        let counts: Vec<String> = loaded
+            .skipped_kinds
+            .iter()
+            .map(|(kind, count)| format!("{count} {kind}"))
+            .collect();
+        output::warn(&format!(
+            "skipped {} object(s) of kinds tagwall does not read: {}",
+            loaded.skipped_kinds.values().sum::<usize>(),
+            counts.join(", ")
+        ));
     }
     Ok(loaded.cluster)
 }
@@ -154,8 +185,8 @@ pub(super) struct TrafficArgs {
     /// The protocol: TCP, UDP, SCTP or an IP protocol number (1 is ICMP).
     #[arg(long, default_value = "TCP")]
     protocol: Protocol,
-    /// The destination port (required for TCP, UDP and SCTP).
-    #[arg(long)]
+    /// The destination port, 1-65535 (required for TCP, UDP and SCTP).
+    #[arg(long, value_parser = super::port, allow_negative_numbers = true)]
     port: Option<u16>,
 }
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use super::endpoints::pair_addresses;
 use super::engines::{self, EngineArgs, Traffic, TrafficArgs};
-use super::{CliError, InputArgs, OutputKind};
+use super::{CliError, InputArgs, OutputKind, output};
 use crate::model::Pod;
 
 /// Arguments of `tagwall matrix`.
@@ -17,7 +17,7 @@ pub struct Args {
     #[command(flatten)]
     traffic: TrafficArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputKind::Table)]
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputKind::Table)]
     output: OutputKind,
     #[command(flatten)]
     engine: EngineArgs,
@@ -33,25 +33,34 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         cluster.pods.iter().partition(|pod| !pod.ips.is_empty());
     if !without_ip.is_empty() {
         let names: Vec<String> = without_ip.iter().map(|pod| pod.key()).collect();
-        eprintln!(
-            "tagwall: warning: left out {} pod(s) without an IP: {}",
+        output::warn(&format!(
+            "left out {} pod(s) without an IP: {}",
             names.len(),
             names.join(", ")
-        );
+        ));
     }
     let mut pods = pods;
     pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
 
-    // Pods sharing no IP family cannot connect at all: not allowed.
-    let allowed: Vec<Vec<bool>> = pods
-        .iter()
-        .map(|src| {
-            pods.iter()
-                .map(|dst| {
-                    pair_addresses(src, dst).is_some_and(|(src_ip, dst_ip)| {
-                        engine.answer(&traffic.tuple(src_ip, dst_ip)).allowed
-                    })
-                })
+    // One batch of tuples, one per pair with a common IP family; pods sharing none cannot
+    // connect at all: not allowed. Only verdicts are needed, not their reasons.
+    let mut tuples = Vec::with_capacity(pods.len() * pods.len());
+    let mut cells = Vec::with_capacity(pods.len() * pods.len());
+    for src in &pods {
+        for dst in &pods {
+            let pair = pair_addresses(src, dst);
+            if let Some((src_ip, dst_ip)) = pair {
+                tuples.push(traffic.tuple(src_ip, dst_ip));
+            }
+            cells.push(pair.is_some());
+        }
+    }
+    let mut verdicts = engine.allowed(&tuples).into_iter();
+    let allowed: Vec<Vec<bool>> = cells
+        .chunks(pods.len().max(1))
+        .map(|row| {
+            row.iter()
+                .map(|&paired| paired && verdicts.next().unwrap_or(false))
                 .collect()
         })
         .collect();
@@ -60,7 +69,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         OutputKind::Json => json(&labels, traffic, &allowed)?,
         OutputKind::Table => table(&labels, traffic, &allowed),
     };
-    print!("{text}");
+    output::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::error::{LoadError, ObjectRef, Warning};
+use super::error::{LoadError, ObjectRef, Warning, tidy};
 use super::limits::Limits;
 use super::parse::parse;
 use super::raw::{Body, Item, Known, RawObject};
@@ -114,10 +114,21 @@ impl Loader {
     pub fn add_bytes(&mut self, source: &str, bytes: &[u8]) -> Result<(), LoadError> {
         let documents = parse(source, bytes, &self.options.limits)?;
         let file: Arc<str> = Arc::from(source);
+        let before = self.objects;
         for document in documents {
             for item in document.0 {
                 self.add_item(&file, item)?;
             }
+        }
+        // An empty or comment-only file, or the wrong file, would otherwise give an empty
+        // answer that looks like a real one.
+        if self.objects == before {
+            self.warnings.push(Warning {
+                source: source.to_string(),
+                object: String::new(),
+                field: String::new(),
+                message: "no object was read".to_string(),
+            });
         }
         Ok(())
     }
@@ -170,7 +181,7 @@ impl Loader {
             .labels
             .iter()
             .flatten()
-            .map(|(k, v)| k.len() + v.len())
+            .map(|(k, v)| k.len() + v.text_len())
             .sum();
         if label_bytes > self.options.limits.max_label_bytes {
             return Err(LoadError::Limit {
@@ -198,6 +209,32 @@ impl Loader {
             Some(Known::NetworkPolicy) => self.add_policy(file, object),
             None => {
                 let key = match (Known::of(&kind, None), &object.api_version) {
+                    // Dropping it would leave out what the user meant to apply: `check` would
+                    // allow what a NetworkPolicy in an older version denies.
+                    (Some(known), Some(version)) if known.same_resource(version) => {
+                        let object_ref = ObjectRef {
+                            kind: known.kind(),
+                            namespace: match known {
+                                Known::Namespace => None,
+                                Known::Pod | Known::NetworkPolicy => Some(
+                                    object
+                                        .metadata
+                                        .namespace
+                                        .clone()
+                                        .unwrap_or_else(|| "default".to_string()),
+                                ),
+                            },
+                            name: object.metadata.name.clone().unwrap_or_default(),
+                        };
+                        let invalid = Invalid {
+                            field: "apiVersion".to_string(),
+                            message: tidy(&format!(
+                                "`{version}` is not read: tagwall reads {kind} as `{}`",
+                                known.api_version()
+                            )),
+                        };
+                        return self.reject(file, object_ref, invalid);
+                    }
                     (Some(_), Some(version)) => format!("{kind} ({version})"),
                     _ => kind,
                 };

@@ -7,7 +7,12 @@
 //! one document or many (`---`), `kind: List` (nested too), any mix across files. Only three
 //! kinds are read: `v1` Namespace, `v1` Pod and `networking.k8s.io/v1` NetworkPolicy; every
 //! other object (Service, Deployment, a Calico NetworkPolicy...) is counted in
-//! [`Loaded::skipped_kinds`] and otherwise ignored. Fields network policy does not need
+//! [`Loaded::skipped_kinds`] and otherwise ignored, but one of the three kinds in another version
+//! of its own API group (a NetworkPolicy as `extensions/v1beta1`) is an invalid object: dropping
+//! it silently would allow what it denies. A file with no object at all gets a [`Warning`].
+//! Label values must be strings (`tier: 1` and `tier: null` are errors with a field path, in
+//! YAML and JSON, whatever the key order); YAML booleans are YAML 1.2's (`y` is a string).
+//! Fields network policy does not need
 //! (`managedFields`, `annotations`, most of `status`) are skipped while parsing, never stored.
 //!
 //! # What it checks
