@@ -109,6 +109,7 @@ pub mod k8s;
 pub mod lookup;
 pub mod model;
 pub mod protocol;
+pub mod reach;
 pub mod reference;
 pub mod synth;
 pub mod translate;

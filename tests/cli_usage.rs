@@ -74,6 +74,8 @@ fn every_command_ends_quietly_when_its_reader_closes_the_pipe() {
         (vec!["translate", "-f", &big, "--output", "vnc-json"], 0),
         (vec!["matrix", "-f", &big, "--port", "80"], 0),
         (vec!["matrix", "-f", &big, "--port", "80", "-o", "json"], 0),
+        (vec!["matrix", "-f", &big, "--all-ports"], 0),
+        (vec!["matrix", "-f", &big, "--all-ports", "-o", "json"], 0),
         (vec!["gen", "--pods", "2000"], 0),
         (
             vec![

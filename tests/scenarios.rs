@@ -37,7 +37,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use tagwall::cli::endpoints::{Endpoint, addresses, pair_addresses};
+use tagwall::cli::endpoints::{Endpoint, addresses};
 use tagwall::compile::{Builder, Config};
 use tagwall::k8s;
 use tagwall::model::Cluster;
@@ -327,7 +327,7 @@ fn check_matrix(
                 "X" => false,
                 other => panic!("{file}: matrix cell `{other}` is neither `.` nor `X`"),
             };
-            let (allowed, why) = match pair_addresses(pod(from), pod(to)) {
+            let (allowed, why) = match pod(from).pair_addresses(pod(to)) {
                 Some((src, dst)) => decide(&tuple(src, dst, protocol, matrix.port)),
                 None => (false, "no common address family".to_string()),
             };

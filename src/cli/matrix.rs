@@ -4,10 +4,9 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use super::endpoints::pair_addresses;
 use super::engines::{self, EngineArgs, Traffic, TrafficArgs};
 use super::{CliError, InputArgs, OutputKind, output};
-use crate::model::Pod;
+use crate::model::{Cluster, Pod};
 
 /// Arguments of `tagwall matrix`.
 #[derive(Debug, clap::Args)]
@@ -21,26 +20,21 @@ pub struct Args {
     output: OutputKind,
     #[command(flatten)]
     engine: EngineArgs,
+    /// Every protocol and port at once: per pod pair, the port ranges allowed (from the
+    /// compiled engine).
+    #[arg(long, conflicts_with_all = ["protocol", "port"])]
+    all_ports: bool,
 }
 
 /// Runs `tagwall matrix`.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    if args.all_ports {
+        return super::all_ports::run(&args.input, &args.engine, args.output);
+    }
     let traffic = args.traffic.traffic()?;
     let cluster = engines::load(&args.input)?;
     let engine = engines::engine(args.engine.engine, args.engine.mode, &cluster)?;
-
-    let (pods, without_ip): (Vec<&Pod>, Vec<&Pod>) =
-        cluster.pods.iter().partition(|pod| !pod.ips.is_empty());
-    if !without_ip.is_empty() {
-        let names: Vec<String> = without_ip.iter().map(|pod| pod.key()).collect();
-        output::warn(&format!(
-            "left out {} pod(s) without an IP: {}",
-            names.len(),
-            names.join(", ")
-        ));
-    }
-    let mut pods = pods;
-    pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    let pods = pods(&cluster);
 
     // One batch of tuples, one per pair with a common IP family; pods sharing none cannot
     // connect at all: not allowed. Only verdicts are needed, not their reasons.
@@ -48,7 +42,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let mut cells = Vec::with_capacity(pods.len() * pods.len());
     for src in &pods {
         for dst in &pods {
-            let pair = pair_addresses(src, dst);
+            let pair = src.pair_addresses(dst);
             if let Some((src_ip, dst_ip)) = pair {
                 tuples.push(traffic.tuple(src_ip, dst_ip));
             }
@@ -71,6 +65,23 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     };
     output::print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The pods of a matrix, sorted by namespace, then name; pods without an IP are left out with a
+/// warning.
+pub(super) fn pods(cluster: &Cluster) -> Vec<&Pod> {
+    let (mut pods, without_ip): (Vec<&Pod>, Vec<&Pod>) =
+        cluster.pods.iter().partition(|pod| !pod.ips.is_empty());
+    if !without_ip.is_empty() {
+        let names: Vec<String> = without_ip.iter().map(|pod| pod.key()).collect();
+        output::warn(&format!(
+            "left out {} pod(s) without an IP: {}",
+            names.len(),
+            names.join(", ")
+        ));
+    }
+    pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    pods
 }
 
 /// `{"pods": [...], "protocol": "TCP", "port": 80, "allowed": [[...], ...]}` on one line, keys

@@ -1,5 +1,6 @@
 //! The `tagwall` command line: one module per subcommand; `main.rs` only calls [`run`].
 
+mod all_ports;
 mod bench;
 mod check;
 pub mod endpoints;

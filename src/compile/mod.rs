@@ -45,6 +45,7 @@ mod groups;
 mod identity;
 mod ids;
 mod inventory;
+mod partition;
 mod peers;
 mod policy;
 mod ports;
@@ -56,6 +57,7 @@ pub use builder::Builder;
 pub use config::{CompileError, Config, Limit};
 pub use decision::Decision;
 pub use ids::{ClassId, GroupId, IdentityId, PortNameId, SelectorId, TagBit, WorkloadId};
+pub use partition::PartitionKey;
 
 /// Crate-internal access for the lookup fast path.
 pub(crate) mod internals {

@@ -412,6 +412,21 @@ impl PortTable {
         }
     }
 
+    /// Where the candidate list of a ported protocol changes: interval starts, ascending, the
+    /// first 0 (none for a protocol without ports). For [`super::Decision::port_boundaries`].
+    pub(crate) fn port_starts(&self, protocol: Protocol) -> &[(u16, List)] {
+        match ported_slot(protocol).and_then(|slot| self.ported.get(slot)) {
+            Some(intervals) => &intervals.entries,
+            None => &[],
+        }
+    }
+
+    /// Protocols without ports that have a list of their own; every other such protocol gets
+    /// the default list. For [`super::Decision::portless_protocols`].
+    pub(crate) fn portless_numbers(&self) -> impl Iterator<Item = u8> + '_ {
+        self.other.iter().map(|(number, _)| *number)
+    }
+
     /// Every list the table points to (shared lists more than once).
     pub(crate) fn lists(&self) -> impl Iterator<Item = &List> {
         self.ported

@@ -1,0 +1,137 @@
+//! `tagwall matrix --all-ports`: per ordered pod pair, every protocol and port range allowed
+//! (see [`crate::reach`]).
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use super::engines::{self, EngineArgs};
+use super::{CliError, EngineKind, InputArgs, OutputKind, output};
+use crate::reach::{self, PORTED, Reach, ReachTable};
+
+/// Runs `tagwall matrix --all-ports`.
+pub(super) fn run(
+    input: &InputArgs,
+    engine: &EngineArgs,
+    kind: OutputKind,
+) -> Result<ExitCode, CliError> {
+    // The table is read off the compiled structure's partitions and port intervals; the
+    // other engines would need a lookup per port.
+    if engine.engine != EngineKind::Compiled {
+        return Err(CliError(
+            "`--all-ports` is answered by the compiled engine only: leave out `--engine`"
+                .to_string(),
+        ));
+    }
+    let cluster = engines::load(input)?;
+    let engines::Engine::Compiled(_, decision) =
+        engines::engine(engine.engine, engine.mode, &cluster)?
+    else {
+        return Err(CliError(
+            "the compiled engine could not be built".to_string(),
+        ));
+    };
+    let pods = super::matrix::pods(&cluster);
+    let table = reach::all_ports(&decision, &pods);
+    let labels: Vec<String> = pods.iter().map(|pod| pod.key()).collect();
+    match kind {
+        OutputKind::Json => json(&labels, &table),
+        OutputKind::Table => output::print(&lines(&labels, &table)),
+    }?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `{"pods": [...], "connections": [[CELL, ...], ...]}` on one line, where a CELL is
+/// `{"TCP": [[lo, hi], ...], "UDP": [...], "SCTP": [...], "other": BOOL}`: the shape outside
+/// tooling reads. Written row by row, each distinct cell rendered once.
+fn json(pods: &[String], table: &ReachTable) -> Result<(), CliError> {
+    let names: Vec<String> = pods
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<_, _>>()?;
+    let (cells, index) = table.parts();
+    let rendered: Vec<String> = cells.iter().map(cell_json).collect();
+    output::print(&format!(
+        "{{\"pods\": [{}], \"connections\": [",
+        names.join(", ")
+    ))?;
+    let n = table.len().max(1);
+    for (i, row) in index.chunks(n).enumerate() {
+        let mut line = String::with_capacity(row.len() * 64);
+        line.push_str(if i == 0 { "[" } else { ", [" });
+        for (j, id) in row.iter().enumerate() {
+            if j > 0 {
+                line.push_str(", ");
+            }
+            line.push_str(rendered.get(*id as usize).map_or("null", String::as_str));
+        }
+        line.push(']');
+        output::print(&line)?;
+    }
+    output::print("]}\n")
+}
+
+/// One cell as JSON, keys in the pinned order.
+fn cell_json(cell: &Reach) -> String {
+    let mut out = String::from("{");
+    for protocol in PORTED {
+        let ranges: Vec<String> = cell
+            .ranges(protocol)
+            .iter()
+            .map(|(lo, hi)| format!("[{lo}, {hi}]"))
+            .collect();
+        let _ = write!(out, "\"{protocol}\": [{}], ", ranges.join(", "));
+    }
+    let _ = write!(out, "\"other\": {}}}", cell.other);
+    out
+}
+
+/// For people: one line per ordered pair, `from`, `to` and what is allowed (`TCP 80-81,6379;
+/// UDP 53`, `other protocols` for ICMP and the rest, `all`, `none`).
+fn lines(pods: &[String], table: &ReachTable) -> String {
+    const FROM: &str = "from";
+    let width = pods
+        .iter()
+        .map(String::len)
+        .chain([FROM.len()])
+        .max()
+        .unwrap_or(0);
+    let (cells, index) = table.parts();
+    let rendered: Vec<String> = cells.iter().map(Reach::to_string).collect();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "all ports: what each source may open to each destination"
+    );
+    let _ = writeln!(out, "{FROM:width$} {:width$} allowed", "to");
+    let n = table.len().max(1);
+    for (src, row) in pods.iter().zip(index.chunks(n)) {
+        for (dst, id) in pods.iter().zip(row) {
+            let cell = rendered.get(*id as usize).map_or("none", String::as_str);
+            let _ = writeln!(out, "{src:width$} {dst:width$} {cell}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_have_the_pinned_json_shape() {
+        let cell = Reach {
+            tcp: vec![(80, 81), (6379, 6379)],
+            udp: vec![(53, 53)],
+            sctp: vec![],
+            other: false,
+        };
+        assert_eq!(
+            cell_json(&cell),
+            "{\"TCP\": [[80, 81], [6379, 6379]], \"UDP\": [[53, 53]], \"SCTP\": [], \"other\": false}"
+        );
+        assert_eq!(
+            cell_json(&Reach::everything()),
+            "{\"TCP\": [[1, 65535]], \"UDP\": [[1, 65535]], \"SCTP\": [[1, 65535]], \"other\": true}"
+        );
+    }
+}
