@@ -35,7 +35,7 @@ pub(super) fn run(
     let labels: Vec<String> = pods.iter().map(|pod| pod.key()).collect();
     match kind {
         OutputKind::Json => json(&labels, &table),
-        OutputKind::Table => output::print(&lines(&labels, &table)),
+        OutputKind::Table => lines(&labels, &table),
     }?;
     Ok(ExitCode::SUCCESS)
 }
@@ -86,8 +86,9 @@ fn cell_json(cell: &Reach) -> String {
 }
 
 /// For people: one line per ordered pair, `from`, `to` and what is allowed (`TCP 80-81,6379;
-/// UDP 53`, `other protocols` for ICMP and the rest, `all`, `none`).
-fn lines(pods: &[String], table: &ReachTable) -> String {
+/// UDP 53`, `other protocols` for ICMP and the rest, `all`, `none`). Written source by source,
+/// labels padded and cells rendered once: at 2,700 pods this is 7 million lines.
+fn lines(pods: &[String], table: &ReachTable) -> Result<(), CliError> {
     const FROM: &str = "from";
     let width = pods
         .iter()
@@ -95,22 +96,24 @@ fn lines(pods: &[String], table: &ReachTable) -> String {
         .chain([FROM.len()])
         .max()
         .unwrap_or(0);
+    let padded: Vec<String> = pods.iter().map(|pod| format!("{pod:width$} ")).collect();
     let (cells, index) = table.parts();
-    let rendered: Vec<String> = cells.iter().map(Reach::to_string).collect();
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "all ports: what each source may open to each destination"
-    );
-    let _ = writeln!(out, "{FROM:width$} {:width$} allowed", "to");
+    let rendered: Vec<String> = cells.iter().map(|cell| format!("{cell}\n")).collect();
+    output::print(&format!(
+        "all ports: what each source may open to each destination\n{FROM:width$} {:width$} allowed\n",
+        "to"
+    ))?;
     let n = table.len().max(1);
-    for (src, row) in pods.iter().zip(index.chunks(n)) {
-        for (dst, id) in pods.iter().zip(row) {
-            let cell = rendered.get(*id as usize).map_or("none", String::as_str);
-            let _ = writeln!(out, "{src:width$} {dst:width$} {cell}");
+    for (src, row) in padded.iter().zip(index.chunks(n)) {
+        let mut out = String::with_capacity(row.len() * (2 * width + 16));
+        for (dst, id) in padded.iter().zip(row) {
+            out.push_str(src);
+            out.push_str(dst);
+            out.push_str(rendered.get(*id as usize).map_or("none\n", String::as_str));
         }
+        output::print(&out)?;
     }
-    out
+    Ok(())
 }
 
 #[cfg(test)]
