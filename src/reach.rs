@@ -234,7 +234,9 @@ pub fn all_ports(decision: &Decision, pods: &[&Pod]) -> ReachTable {
     }
     let computed: Vec<Reach> = work
         .par_iter()
-        .map(|&(src, dst)| reach(decision, src, dst))
+        .map_init(Scratch::default, |scratch, &(src, dst)| {
+            reach(decision, src, dst, scratch)
+        })
         .collect();
     // Equal cells once: work id -> cell id.
     let mut cells = vec![EMPTY.clone(), Reach::everything()];
@@ -243,11 +245,15 @@ pub fn all_ports(decision: &Decision, pods: &[&Pod]) -> ReachTable {
     ids.insert(Reach::everything(), EVERYTHING);
     let mut cell_of_work = Vec::with_capacity(computed.len());
     for cell in computed {
-        let next = u32::try_from(cells.len()).unwrap_or(u32::MAX);
-        let id = *ids.entry(cell.clone()).or_insert_with(|| {
-            cells.push(cell);
-            next
-        });
+        let id = match ids.get(&cell) {
+            Some(id) => *id,
+            None => {
+                let id = u32::try_from(cells.len()).unwrap_or(u32::MAX);
+                ids.insert(cell.clone(), id);
+                cells.push(cell);
+                id
+            }
+        };
         cell_of_work.push(id);
     }
     for id in &mut index {
@@ -272,9 +278,17 @@ enum Side {
     Address(IpAddr),
 }
 
+/// Buffers one thread reuses from cell to cell.
+#[derive(Default)]
+struct Scratch {
+    tuples: Vec<Tuple>,
+    verdicts: Vec<Verdict>,
+    intervals: [Vec<(u16, u16)>; 3],
+}
+
 /// What `src` may open to `dst`: one lookup per port interval of each protocol with ports, one
 /// per protocol without ports some rule names, one for every other protocol.
-fn reach(decision: &Decision, src: IpAddr, dst: IpAddr) -> Reach {
+fn reach(decision: &Decision, src: IpAddr, dst: IpAddr, scratch: &mut Scratch) -> Reach {
     let tuple = |protocol: Protocol, port: u16| Tuple {
         src,
         dst,
@@ -282,10 +296,15 @@ fn reach(decision: &Decision, src: IpAddr, dst: IpAddr) -> Reach {
         src_port: if protocol.has_ports() { SOURCE_PORT } else { 0 },
         dst_port: port,
     };
-    let mut tuples = Vec::new();
+    let Scratch {
+        tuples,
+        verdicts,
+        intervals,
+    } = scratch;
+    tuples.clear();
     // Per protocol with ports: the intervals, clamped to 1-65535 (0 is no port).
-    let mut intervals: [Vec<(u16, u16)>; 3] = Default::default();
-    for (protocol, slot) in PORTED.into_iter().zip(&mut intervals) {
+    for (protocol, slot) in PORTED.into_iter().zip(intervals.iter_mut()) {
+        slot.clear();
         let starts = decision.port_boundaries(src, dst, protocol);
         for (k, &start) in starts.iter().enumerate() {
             let end = starts
@@ -306,13 +325,19 @@ fn reach(decision: &Decision, src: IpAddr, dst: IpAddr) -> Reach {
             Protocol::Tcp | Protocol::Udp | Protocol::Sctp
         ) && named.binary_search(n).is_err()
     });
-    let portless: Vec<u8> = named.iter().copied().chain(unnamed).collect();
-    tuples.extend(portless.iter().map(|&n| tuple(Protocol::from_number(n), 0)));
-    let mut verdicts = vec![Verdict::default(); tuples.len()];
-    decision.lookup_batch(&tuples, &mut verdicts);
+    tuples.extend(
+        named
+            .iter()
+            .copied()
+            .chain(unnamed)
+            .map(|n| tuple(Protocol::from_number(n), 0)),
+    );
+    verdicts.clear();
+    verdicts.resize(tuples.len(), Verdict::default());
+    decision.lookup_batch(tuples, verdicts);
     let mut allowed = verdicts.iter().map(Verdict::allowed);
     let mut cell = Reach::default();
-    for (protocol, slot) in PORTED.into_iter().zip(&intervals) {
+    for (protocol, slot) in PORTED.into_iter().zip(intervals.iter()) {
         let mut ranges: Vec<(u16, u16)> = Vec::new();
         for &(lo, hi) in slot {
             if !allowed.next().unwrap_or(false) {
