@@ -19,12 +19,13 @@ use tagwall::conntrack::{
     Config as ConnConfig, ConnTable, Counters, Direction as ConnDirection, Outcome, PacketVerdict,
     Timeouts, Timestamp,
 };
+use tagwall::evaluator::{self, Evaluator, Kind, Reference};
 use tagwall::firewall::{FirewallConfig, RuleId, vnc};
 use tagwall::k8s::{Limits, LoadError, LoadOptions, Loaded, Loader};
 use tagwall::lookup::{Decide, Side, Verdict};
 use tagwall::model::Cluster;
 use tagwall::protocol::Protocol;
-use tagwall::reference::{kubernetes, linear};
+use tagwall::reference::linear;
 use tagwall::translate::{Mode, translate};
 use tagwall::tuple::Tuple;
 
@@ -856,6 +857,26 @@ pub fn compiled_matches_linear_and_reference(data: &[u8]) -> Result<(), Failure>
             .map_err(|error| format!("{mode}: compile failed: {error}\n{text}"))?;
         let mut batch = vec![Verdict::default(); tuples.len()];
         decision.lookup_batch(&tuples, &mut batch);
+        // Every engine through the one interface the CLI and the scenarios use, in a batch too.
+        let engines = [Kind::Reference, Kind::Linear, Kind::Compiled]
+            .into_iter()
+            .filter(|kind| mode == Mode::Kubernetes || *kind != Kind::Reference)
+            .map(|kind| evaluator::build(kind, mode, cluster))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| format!("{mode}: compile failed: {error}\n{text}"))?;
+        let answers: Vec<Vec<bool>> = engines.iter().map(|e| e.allowed_batch(&tuples)).collect();
+        let first = engines.iter().zip(&answers).next();
+        for (engine, answer) in engines.iter().zip(&answers) {
+            if let Some((base, expected)) = first
+                && answer != expected
+            {
+                return Err(format!(
+                    "{mode}: `{}` allows {answer:?} but `{}` allows {expected:?} for {tuples:?}\n{text}",
+                    engine.name(),
+                    base.name()
+                ));
+            }
+        }
         for (tuple, batched) in tuples.iter().zip(&batch) {
             let compiled = decision.lookup(tuple);
             let scanned = linear::evaluate(config, tuple);
@@ -870,10 +891,11 @@ pub fn compiled_matches_linear_and_reference(data: &[u8]) -> Result<(), Failure>
                 ));
             }
             if mode == Mode::Kubernetes {
-                let reference = kubernetes::evaluate(cluster, tuple);
-                if reference.allowed() != scanned.allowed() {
+                let reference = Reference::new(cluster).explain(tuple);
+                if reference.allowed != scanned.allowed() {
                     return Err(format!(
-                        "kubernetes: firewall says {scanned:?} but reference says {reference} for {tuple:?}\n{text}"
+                        "kubernetes: firewall says {scanned:?} but reference says {} for {tuple:?}\n{text}",
+                        reference.explanation
                     ));
                 }
             }

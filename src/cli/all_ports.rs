@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use super::engines::{self, EngineArgs};
 use super::{CliError, EngineKind, InputArgs, OutputKind, output};
+use crate::evaluator::Compiled;
 use crate::reach::{self, PORTED, Reach, ReachTable};
 
 /// Runs `tagwall matrix --all-ports`.
@@ -23,15 +24,9 @@ pub(super) fn run(
         ));
     }
     let cluster = engines::load(input)?;
-    let engines::Engine::Compiled(_, decision) =
-        engines::engine(engine.engine, engine.mode, &cluster)?
-    else {
-        return Err(CliError(
-            "the compiled engine could not be built".to_string(),
-        ));
-    };
+    let compiled = Compiled::new(&cluster, engine.mode.into())?;
     let pods = super::matrix::pods(&cluster);
-    let table = reach::all_ports(&decision, &pods);
+    let table = reach::all_ports(compiled.decision(), &pods);
     let labels: Vec<String> = pods.iter().map(|pod| pod.key()).collect();
     match kind {
         OutputKind::Json => json(&labels, &table),

@@ -4,9 +4,9 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::endpoints::{Endpoint, addresses};
 use super::engines::{self, EngineArgs, TrafficArgs};
 use super::{CliError, InputArgs, OutputKind, output};
+use crate::model::{Endpoint, addresses};
 
 /// Arguments of `tagwall check`.
 #[derive(Debug, clap::Args)]
@@ -59,7 +59,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     };
 
     let tuple = traffic.tuple(src, dst);
-    let answer = engine.answer(&tuple);
+    let answer = engine.explain(&tuple);
     let verdict = if answer.allowed { "allowed" } else { "denied" };
     match args.output {
         OutputKind::Table => output::println(&format!(

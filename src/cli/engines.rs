@@ -1,80 +1,15 @@
 //! How a command gets an engine: `--engine` and `--mode` over a loaded cluster give something
-//! that answers a [`Tuple`] with a verdict and a printable explanation.
+//! that answers a [`Tuple`] with a verdict and a printable explanation ([`Evaluator`]).
 
 use std::fmt;
 use std::net::IpAddr;
 
-use serde_json::Value;
-
 use super::{CliError, EngineKind, InputArgs, ModeArg, output};
-use crate::compile::{Builder, Config, Decision};
-use crate::firewall::{Action, FirewallConfig};
+use crate::evaluator::{self, Evaluator, Kind};
 use crate::k8s::{self, LoadOptions};
-use crate::lookup::{Side, Verdict};
 use crate::model::Cluster;
 use crate::protocol::Protocol;
-use crate::reference::{kubernetes, linear};
-use crate::translate::translate;
 use crate::tuple::Tuple;
-
-/// An engine's answer for one tuple, in the forms the commands print.
-pub(super) struct Answer {
-    /// Whether the connection is allowed.
-    pub allowed: bool,
-    /// Why, for people (one or more lines).
-    pub explanation: String,
-    /// Why, for tools.
-    pub details: Value,
-}
-
-/// A ready engine: built once per command, then asked per tuple.
-pub(super) enum Engine<'c> {
-    /// Kubernetes semantics over the cluster itself.
-    Reference(&'c Cluster),
-    /// First-match scan over the translated firewall.
-    Linear(FirewallConfig),
-    /// The compiled structure (and the firewall, to name rules).
-    Compiled(FirewallConfig, Decision),
-}
-
-impl Engine<'_> {
-    /// Decides `tuple`, with the reasons.
-    pub fn answer(&self, tuple: &Tuple) -> Answer {
-        match self {
-            Engine::Reference(cluster) => {
-                let explanation = kubernetes::evaluate(cluster, tuple);
-                Answer {
-                    allowed: explanation.allowed(),
-                    // Cannot fail: the explanation holds only strings, numbers and enums.
-                    details: serde_json::to_value(&explanation).unwrap_or(Value::Null),
-                    explanation: explanation.to_string(),
-                }
-            }
-            Engine::Linear(config) => firewall_answer(config, &linear::evaluate(config, tuple)),
-            Engine::Compiled(config, decision) => firewall_answer(config, &decision.lookup(tuple)),
-        }
-    }
-
-    /// Whether each of `tuples` is allowed, without building reasons: the compiled engine
-    /// answers them as one batch ([`Decision::lookup_batch`]).
-    pub fn allowed(&self, tuples: &[Tuple]) -> Vec<bool> {
-        match self {
-            Engine::Reference(cluster) => tuples
-                .iter()
-                .map(|t| kubernetes::evaluate(cluster, t).allowed())
-                .collect(),
-            Engine::Linear(config) => tuples
-                .iter()
-                .map(|t| linear::evaluate(config, t).allowed())
-                .collect(),
-            Engine::Compiled(_, decision) => {
-                let mut verdicts = vec![Verdict::default(); tuples.len()];
-                decision.lookup_batch(tuples, &mut verdicts);
-                verdicts.iter().map(Verdict::allowed).collect()
-            }
-        }
-    }
-}
 
 /// Builds the engine `kind` over `cluster`. `mode` chooses how policies are translated for the
 /// firewall engines; the reference engine reads the policies themselves and ignores it.
@@ -82,63 +17,19 @@ pub(super) fn engine(
     kind: EngineKind,
     mode: ModeArg,
     cluster: &Cluster,
-) -> Result<Engine<'_>, CliError> {
+) -> Result<Box<dyn Evaluator + '_>, CliError> {
     if (kind, mode) == (EngineKind::Reference, ModeArg::Cn2) {
         output::warn(
             "`--mode cn2` changes only the firewall engines; the reference engine answers with \
              Kubernetes semantics",
         );
     }
-    Ok(match kind {
-        EngineKind::Reference => Engine::Reference(cluster),
-        EngineKind::Linear => Engine::Linear(translate(cluster, mode.into()).config),
-        EngineKind::Compiled => {
-            let config = translate(cluster, mode.into()).config;
-            let decision = Builder::new(Config::default()).build(&config)?;
-            Engine::Compiled(config, decision)
-        }
-    })
-}
-
-/// A firewall engine's verdict, with each side's deciding rule named.
-fn firewall_answer(config: &FirewallConfig, verdict: &Verdict) -> Answer {
-    let side = |direction: &str, at: &str, side: Side| -> (String, Value) {
-        let (text, rule) = match side {
-            Side::NotWorkload => (
-                format!("{at} is not a workload: no {direction} rule applies"),
-                Value::Null,
-            ),
-            Side::SameWorkload => ("a pod always reaches itself".to_string(), Value::Null),
-            Side::NoMatch => (
-                format!("no {direction} rule matched: implicit deny"),
-                Value::Null,
-            ),
-            Side::Rule { rule, action } => {
-                let (policy, name) = config
-                    .rule(rule)
-                    .map_or(("?", "?"), |(p, r)| (p.name.as_str(), r.name.as_str()));
-                let action = match action {
-                    Action::Pass => "pass",
-                    Action::Deny => "deny",
-                };
-                (
-                    format!("{action} by rule `{name}` of firewall policy `{policy}`"),
-                    serde_json::json!({"policy": policy, "rule": name, "action": action}),
-                )
-            }
-        };
-        (format!("{direction} (at the {at}): {text}"), rule)
+    let kind = match kind {
+        EngineKind::Reference => Kind::Reference,
+        EngineKind::Linear => Kind::Linear,
+        EngineKind::Compiled => Kind::Compiled,
     };
-    let (egress_text, egress_rule) = side("egress", "source", verdict.egress);
-    let (ingress_text, ingress_rule) = side("ingress", "destination", verdict.ingress);
-    Answer {
-        allowed: verdict.allowed(),
-        explanation: format!("{egress_text}\n{ingress_text}"),
-        details: serde_json::json!({
-            "egress": {"decision": verdict.egress, "rule": egress_rule},
-            "ingress": {"decision": verdict.ingress, "rule": ingress_rule},
-        }),
-    }
+    Ok(evaluator::build(kind, mode.into(), cluster)?)
 }
 
 /// Loads the cluster named by `-f`, printing each loader warning to stderr.

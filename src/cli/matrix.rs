@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             cells.push(pair.is_some());
         }
     }
-    let mut verdicts = engine.allowed(&tuples).into_iter();
+    let mut verdicts = engine.allowed_batch(&tuples).into_iter();
     let allowed: Vec<Vec<bool>> = cells
         .chunks(pods.len().max(1))
         .map(|row| {

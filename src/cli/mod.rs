@@ -3,7 +3,6 @@
 mod all_ports;
 mod bench;
 mod check;
-pub mod endpoints;
 mod engines;
 mod flows;
 mod generate;

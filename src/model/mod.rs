@@ -6,6 +6,7 @@
 //! invalid, so later layers never re-check input. Collections are sorted (`BTreeMap`, sorted
 //! `Vec`s), so everything derived from a `Cluster` is deterministic.
 
+mod endpoint;
 mod selector;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::protocol::{PortRange, Protocol};
 use crate::tuple::canonical_ip;
 
+pub use endpoint::{Endpoint, EndpointError, addresses};
 pub use selector::{LabelSelector, Operator, Requirement};
 
 /// Labels of a pod or namespace, sorted by key.

@@ -1,9 +1,10 @@
-//! Which addresses stand for pods when a person names them: `tagwall matrix` picks one tuple per
-//! ordered pod pair ([`Pod::pair_addresses`]), `tagwall check` resolves `NS/POD` or an IP.
+//! One end of a connection as a person names it (`NS/POD` or an IP, as `tagwall check` and the
+//! scenario files take them), and which addresses a connection between two ends uses (a pod
+//! stands for its first address of the other end's family, [`Pod::pair_addresses`]).
 
 use std::net::IpAddr;
 
-use crate::model::{Cluster, Pod};
+use super::{Cluster, Pod};
 use crate::tuple::canonical_ip;
 
 /// One end of a connection as given on the command line.
