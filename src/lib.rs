@@ -100,6 +100,7 @@
 //! | [`evaluator`] | - | one trait over the three engines (verdict plus reasons) |
 //! | [`reach`] | - | all-ports reachability between pods, from the compiled structure |
 //! | [`protocol`], [`tuple`](mod@tuple) | - | protocols, port ranges, the connection tuple |
+//! | [`rng`] | - | the seeded generator behind synthetic clusters and benchmark traffic |
 //! | [`cli`] | - | the `tagwall` command, one module per subcommand |
 
 pub mod cli;
@@ -114,6 +115,7 @@ pub mod model;
 pub mod protocol;
 pub mod reach;
 pub mod reference;
+pub mod rng;
 pub mod synth;
 pub mod translate;
 pub mod tuple;

@@ -14,7 +14,7 @@ use std::time::Duration;
 use conntrack_support::{ip, verdict};
 use proptest::prelude::*;
 use tagwall::conntrack::{
-    Config, ConnTable, Counters, Direction, Outcome, PacketVerdict, Timeouts, Timestamp,
+    Config, ConnTable, Counters, Outcome, PacketDirection, PacketVerdict, Timeouts, Timestamp,
 };
 use tagwall::lookup::{Decide, Verdict};
 use tagwall::protocol::Protocol;
@@ -126,11 +126,11 @@ impl Class {
         }
     }
 
-    fn after(self, direction: Direction) -> Class {
+    fn after(self, direction: PacketDirection) -> Class {
         match (self, direction) {
-            (Class::TcpUnreplied, Direction::Reply) => Class::TcpEstablished,
-            (Class::UdpUnreplied, Direction::Reply) => Class::UdpReplied,
-            (Class::OtherUnreplied, Direction::Reply) => Class::OtherReplied,
+            (Class::TcpUnreplied, PacketDirection::Reply) => Class::TcpEstablished,
+            (Class::UdpUnreplied, PacketDirection::Reply) => Class::UdpReplied,
+            (Class::OtherUnreplied, PacketDirection::Reply) => Class::OtherReplied,
             (class, _) => class,
         }
     }
@@ -324,7 +324,7 @@ impl Model {
     fn answer(
         &mut self,
         verdict: Verdict,
-        direction: Direction,
+        direction: PacketDirection,
         outcome: Outcome,
     ) -> PacketVerdict {
         if !verdict.allowed() {
@@ -363,19 +363,19 @@ impl Model {
                 };
                 self.insert(shard, key, entry);
             }
-            return self.answer(verdict, Direction::Original, Outcome::New);
+            return self.answer(verdict, PacketDirection::Original, Outcome::New);
         };
         let direction = if from == entry.opener {
-            Direction::Original
+            PacketDirection::Original
         } else {
-            Direction::Reply
+            PacketDirection::Reply
         };
         let touched = Entry {
             last_seen: now,
             generation,
             ..entry
         };
-        if entry.class == Class::Denied && direction == Direction::Reply {
+        if entry.class == Class::Denied && direction == PacketDirection::Reply {
             self.counters.misses += 1;
             let verdict = decider.decide(tuple);
             let class = self.decided_class(verdict, key.2);
@@ -389,7 +389,7 @@ impl Model {
                 },
                 class,
             );
-            return self.answer(verdict, Direction::Original, Outcome::New);
+            return self.answer(verdict, PacketDirection::Original, Outcome::New);
         }
         if entry.generation != generation {
             self.counters.reevaluations += 1;

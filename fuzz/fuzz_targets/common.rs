@@ -16,8 +16,8 @@ use arbitrary::{Arbitrary, Unstructured};
 use serde_json::{Value, json};
 use tagwall::compile::{Builder, Config as CompileConfig};
 use tagwall::conntrack::{
-    Config as ConnConfig, ConnTable, Counters, Direction as ConnDirection, Outcome, PacketVerdict,
-    Timeouts, Timestamp,
+    Config as ConnConfig, ConnTable, Counters, Outcome, PacketDirection, PacketVerdict, Timeouts,
+    Timestamp,
 };
 use tagwall::evaluator::{self, Evaluator, Kind, Reference};
 use tagwall::firewall::{FirewallConfig, RuleId, vnc};
@@ -1114,19 +1114,19 @@ impl Model {
                 };
                 self.entries.insert(key, entry);
             }
-            return answer(verdict, ConnDirection::Original, Outcome::New);
+            return answer(verdict, PacketDirection::Original, Outcome::New);
         };
         let direction = if from == entry.opener {
-            ConnDirection::Original
+            PacketDirection::Original
         } else {
-            ConnDirection::Reply
+            PacketDirection::Reply
         };
         let touched = Entry {
             last_seen: now,
             generation: decider.generation,
             ..entry
         };
-        if entry.class == Class::Denied && direction == ConnDirection::Reply {
+        if entry.class == Class::Denied && direction == PacketDirection::Reply {
             // The other end opening after a denial is a new connection of its own.
             let verdict = decider.decide(tuple);
             let class = self.decided(verdict);
@@ -1136,7 +1136,7 @@ impl Model {
                 ..touched
             };
             self.settle(key, entry, class);
-            return answer(verdict, ConnDirection::Original, Outcome::New);
+            return answer(verdict, PacketDirection::Original, Outcome::New);
         }
         if entry.generation != decider.generation {
             let opener = if entry.opener == key.0 { key.0 } else { key.1 };
@@ -1152,7 +1152,7 @@ impl Model {
             let class = match (verdict.allowed(), entry.class) {
                 (false, _) => self.decided(verdict),
                 (true, Class::Denied) => Some(Class::Unreplied),
-                (true, Class::Unreplied) if direction == ConnDirection::Reply => {
+                (true, Class::Unreplied) if direction == PacketDirection::Reply => {
                     Some(Class::Replied)
                 }
                 (true, class) => Some(class),
@@ -1164,7 +1164,7 @@ impl Model {
             return answer(entry.verdict, direction, Outcome::Hit);
         }
         let class = match (entry.class, direction) {
-            (Class::Unreplied, ConnDirection::Reply) => Class::Replied,
+            (Class::Unreplied, PacketDirection::Reply) => Class::Replied,
             (class, _) => class,
         };
         self.entries.insert(key, Entry { class, ..touched });
@@ -1311,7 +1311,7 @@ pub fn conntrack_matches_model(data: &[u8]) -> Result<(), Failure> {
                     if got != want {
                         return Err(format!("{context}: table {got:?}, model {want:?}"));
                     }
-                } else if got.direction == ConnDirection::Reply {
+                } else if got.direction == PacketDirection::Reply {
                     seen_replies.insert(key_of(&tuple).0);
                 }
             }

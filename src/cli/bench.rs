@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::percentiles::median_p99;
 use super::{CliError, InputArgs, ModeArg, OutputKind, engines, output};
 use crate::compile::traffic::TrafficMix;
 use crate::compile::{Builder, Config, Decision};
@@ -221,16 +222,6 @@ fn linear_latency(config: &FirewallConfig, tuples: &[Tuple]) -> (Latency, Vec<Ve
         tuples: verdicts.len(),
     };
     (latency, verdicts)
-}
-
-/// Median and 99th percentile (nearest rank) of `samples`.
-pub(super) fn median_p99(samples: &mut [f64]) -> (f64, f64) {
-    samples.sort_by(f64::total_cmp);
-    let at = |q: f64| {
-        let rank = ((samples.len() as f64 * q).ceil() as usize).saturating_sub(1);
-        samples.get(rank).copied().unwrap_or(0.0)
-    };
-    (at(0.5), at(0.99))
 }
 
 fn millis(duration: Duration) -> f64 {

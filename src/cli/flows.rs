@@ -15,7 +15,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::CliError;
-use super::bench::median_p99;
+use super::percentiles::median_p99;
 use crate::compile::Decision;
 use crate::conntrack::{self, ConnTable, Timestamp};
 use crate::tuple::Tuple;

@@ -8,6 +8,7 @@ mod flows;
 mod generate;
 mod matrix;
 mod output;
+mod percentiles;
 mod translate;
 
 use std::path::PathBuf;

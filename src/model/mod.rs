@@ -154,6 +154,14 @@ pub enum Direction {
 impl Direction {
     /// Both directions, ingress first.
     pub const BOTH: [Direction; 2] = [Direction::Ingress, Direction::Egress];
+
+    /// `ingress` or `egress`: the one spelling rule names, tables, reasons and JSON use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
 }
 
 /// Which directions a policy isolates (`spec.policyTypes` after the API server's defaulting:

@@ -26,11 +26,10 @@
 
 mod cluster;
 mod kubectl;
-mod rng;
 
 use serde_json::{Value, json};
 
-pub use rng::Rng;
+pub use crate::rng::Rng;
 
 /// How a generated cluster is written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -23,13 +23,6 @@ pub fn firewall_policy(np: &NetworkPolicy) -> String {
     format!("{}-{}", np.namespace, np.name)
 }
 
-fn direction_word(direction: Direction) -> &'static str {
-    match direction {
-        Direction::Ingress => "ingress",
-        Direction::Egress => "egress",
-    }
-}
-
 /// What kind of peer a rule is for, as its name says it.
 pub fn peer_kind(peer: Option<&Peer>) -> &'static str {
     match peer {
@@ -74,12 +67,7 @@ pub enum BlockPart {
 /// The rule's name.
 pub fn rule(origin: &RuleOrigin<'_>, block: BlockPart, mode: Mode) -> String {
     let np = origin.policy;
-    let mut name = format!(
-        "{}-{}-{}",
-        np.namespace,
-        direction_word(origin.direction),
-        np.name
-    );
+    let mut name = format!("{}-{}-{}", np.namespace, origin.direction.as_str(), np.name);
     // CN2 drops the rule index from egress names (Table 3); two egress rules can then collide.
     if origin.direction == Direction::Ingress || mode == Mode::Kubernetes {
         name.push_str(&format!("-{}", origin.rule));
@@ -128,11 +116,11 @@ pub fn deny_all_rule(np: &NetworkPolicy, direction: Direction) -> String {
         "{}-{}-denyall-{}",
         np.namespace,
         np.name,
-        direction_word(direction)
+        direction.as_str()
     )
 }
 
 /// The pass rule of the allow-all policy for a direction.
 pub fn allow_all_rule(direction: Direction) -> String {
-    format!("allowall-{}", direction_word(direction))
+    format!("allowall-{}", direction.as_str())
 }
