@@ -124,3 +124,34 @@ pub fn deny_all_rule(np: &NetworkPolicy, direction: Direction) -> String {
 pub fn allow_all_rule(direction: Direction) -> String {
     format!("allowall-{}", direction.as_str())
 }
+
+/// The name for an address group CN2 would call `name`: that name, or, when `taken` says another
+/// policy's group already has it (CN2 keeps groups per namespace; our model has one name space),
+/// `<namespace>-<name>`, then `<namespace>-<name>-<k>` for the first free `k` from 1.
+pub fn unique_group(name: String, namespace: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(&name) {
+        return name;
+    }
+    let qualified = format!("{namespace}-{name}");
+    let mut candidate = qualified.clone();
+    let mut k = 1;
+    while taken(&candidate) {
+        candidate = format!("{qualified}-{k}");
+        k += 1;
+    }
+    candidate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_names_are_qualified_then_numbered_only_when_taken() {
+        let taken = ["db", "prod-db", "prod-db-1"];
+        let is_taken = |name: &str| taken.contains(&name);
+        assert_eq!(unique_group("web".into(), "prod", is_taken), "web");
+        assert_eq!(unique_group("db".into(), "dev", is_taken), "dev-db");
+        assert_eq!(unique_group("db".into(), "prod", is_taken), "prod-db-2");
+    }
+}
