@@ -1,9 +1,9 @@
 //! Fuzz findings, replayed on stable: every file under `tests/fuzz_regressions/<target>/` (inputs
 //! that once crashed or disagreed) and every committed seed `fuzz/corpus/<target>/seed-*` goes
-//! through the very check its fuzz target runs (`fuzz/fuzz_targets/common.rs`, included below),
+//! through the very check its fuzz target runs (`fuzz/fuzz_targets/common/`, included below),
 //! so a fixed finding stays fixed without nightly or cargo-fuzz. See fuzz/README.md.
 
-#[path = "../fuzz/fuzz_targets/common.rs"]
+#[path = "../fuzz/fuzz_targets/common/mod.rs"]
 mod common;
 
 use std::fs;
