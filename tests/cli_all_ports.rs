@@ -7,26 +7,13 @@
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn tagwall(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tagwall"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
+use support::{stderr, stdout, tagwall};
 
 /// `web` may open TCP 80-81 and 6379 and UDP 53 to `db`; `db` may open nothing but DNS to
 /// anyone; `other` is not selected by anything.

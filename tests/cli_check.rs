@@ -6,16 +6,11 @@
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-fn scenario(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/scenarios")
-        .join(name)
-        .display()
-        .to_string()
-}
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use support::{scenario, stderr, stdout};
 
 /// `tagwall check -f file ...`, with the reference engine (whose reasons these tests read)
 /// unless `extra` names an engine.
@@ -31,14 +26,6 @@ fn check(file: &str, extra: &[&str]) -> Output {
         .args(engine)
         .output()
         .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
 }
 
 #[test]

@@ -8,31 +8,16 @@
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
 
-fn tagwall(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tagwall"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
+use std::process::Output;
+use support::{stderr, stdout, tagwall};
 
 /// Writes `text` to a file of this test process's own.
 fn write(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("tagwall-cli-input-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path: PathBuf = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
+    support::temp_file("cli-input", name, text)
+        .display()
+        .to_string()
 }
 
 /// Two pods; `deny` isolates `db` for ingress unless it is dropped.

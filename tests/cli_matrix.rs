@@ -6,39 +6,14 @@
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-fn tagwall(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tagwall"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn scenario(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/scenarios")
-        .join(name)
-        .display()
-        .to_string()
-}
+use std::path::PathBuf;
+use support::{scenario, stderr, stdout, tagwall};
 
 /// Writes `text` to a file of its own under the system temp directory.
 fn temp_file(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tagwall-cli-matrix-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
+    support::temp_file("cli-matrix", name, text)
 }
 
 /// Two namespaces, three pods (one without an IP), and a policy isolating y/b for ingress.

@@ -7,19 +7,11 @@
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-fn tagwall(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tagwall"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
+use support::{stderr, tagwall};
 
 fn example() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -6,6 +6,7 @@
 //! slab. Cases: `TAGWALL_PROPTEST_CASES` (default 128).
 
 mod conntrack_support;
+mod support;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -447,13 +448,6 @@ impl Model {
     }
 }
 
-fn cases() -> u32 {
-    std::env::var("TAGWALL_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(128)
-}
-
 fn configs() -> impl Strategy<Value = Config> {
     (0u32..3, 0usize..12, 0usize..3, any::<bool>()).prop_map(
         |(shard_bits, extra, sweep_per_insert, remember_denials)| {
@@ -469,7 +463,7 @@ fn configs() -> impl Strategy<Value = Config> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(ProptestConfig::with_cases(support::cases(128)))]
 
     #[test]
     fn the_table_behaves_like_the_model(
