@@ -1,7 +1,7 @@
 //! Hostile input: loading arbitrary or mangled bytes returns an error or a cluster, never
 //! panics. Cases scale with `TAGWALL_PROPTEST_CASES` (default 64).
 
-mod support;
+use crate::support;
 
 use proptest::prelude::*;
 use tagwall::k8s::{LoadOptions, Loader};

@@ -5,14 +5,13 @@
 //! the oldest entry of a class by scanning, where the table keeps intrusive recency lists over a
 //! slab. Cases: `TAGWALL_PROPTEST_CASES` (default 128).
 
-mod conntrack_support;
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use conntrack_support::{ip, verdict};
+use crate::conntrack_support::{ip, verdict};
 use proptest::prelude::*;
 use tagwall::conntrack::{
     Config, ConnTable, Counters, Outcome, PacketDirection, PacketVerdict, Timeouts, Timestamp,

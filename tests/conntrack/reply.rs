@@ -1,11 +1,11 @@
 //! Replies: a connection's reply direction passes iff the connection was allowed.
 
-mod conntrack_support;
+use crate::conntrack_support;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use conntrack_support::{PairDecider, tcp, verdict};
+use crate::conntrack_support::{PairDecider, tcp, verdict};
 use tagwall::conntrack::{Config, ConnTable, Outcome, PacketDirection, Timeouts, Timestamp};
 
 const A: u8 = 1;

@@ -6,10 +6,10 @@
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
 
-mod support;
+use crate::support;
 
+use crate::support::{scenario, stderr, stdout, tagwall};
 use std::path::PathBuf;
-use support::{scenario, stderr, stdout, tagwall};
 
 /// Writes `text` to a file of its own under the system temp directory.
 fn temp_file(name: &str, text: &str) -> PathBuf {

@@ -1,10 +1,10 @@
 //! Idle timeouts per protocol and state, TCP close, and bounded expiry work.
 
-mod conntrack_support;
+use crate::conntrack_support;
 
 use std::time::Duration;
 
-use conntrack_support::{PairDecider, tcp, tuple};
+use crate::conntrack_support::{PairDecider, tcp, tuple};
 use tagwall::conntrack::{Config, ConnTable, Outcome, PacketDirection, Timeouts, Timestamp};
 use tagwall::protocol::Protocol;
 

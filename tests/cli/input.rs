@@ -8,10 +8,10 @@
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
 
-mod support;
+use crate::support;
 
+use crate::support::{stderr, stdout, tagwall};
 use std::process::Output;
-use support::{stderr, stdout, tagwall};
 
 /// Writes `text` to a file of this test process's own.
 fn write(name: &str, text: &str) -> String {

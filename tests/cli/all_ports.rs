@@ -7,13 +7,11 @@
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::support::{stderr, stdout, tagwall};
 use serde_json::Value;
-use support::{stderr, stdout, tagwall};
 
 /// `web` may open TCP 80-81 and 6379 and UDP 53 to `db`; `db` may open nothing but DNS to
 /// anyone; `other` is not selected by anything.

@@ -1,10 +1,10 @@
 //! Policy swaps: connections recorded under an older generation are decided again, lazily.
 
-mod conntrack_support;
+use crate::conntrack_support;
 
 use std::time::Duration;
 
-use conntrack_support::{PairDecider, tcp, verdict};
+use crate::conntrack_support::{PairDecider, tcp, verdict};
 use tagwall::conntrack::{Config, ConnTable, Outcome, PacketDirection, Timeouts, Timestamp};
 
 const A: u8 = 1;

@@ -7,11 +7,9 @@
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
 
-mod support;
-
+use crate::support::{stderr, tagwall};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use support::{stderr, tagwall};
 
 fn example() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -7,11 +7,11 @@
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
 
-mod support;
+use crate::support;
 
+use crate::support::{stderr, stdout, tagwall};
 use std::path::PathBuf;
 use std::process::Output;
-use support::{stderr, stdout, tagwall};
 
 /// A cluster whose `bad` policy has an invalid `endPort`; `good` admits client to target on 80.
 const CLUSTER: &str = "\

@@ -6,11 +6,9 @@
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
 
-mod support;
-
+use crate::support::{scenario, stderr, stdout};
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use support::{scenario, stderr, stdout};
 
 /// `tagwall check -f file ...`, with the reference engine (whose reasons these tests read)
 /// unless `extra` names an engine.

@@ -17,11 +17,9 @@
     reason = "generated inputs are valid by construction; a failure is a test bug"
 )]
 
-mod compiled_support;
-
 use std::net::IpAddr;
 
-use compiled_support::{addresses_of, cases, firewall};
+use crate::compiled_support::{addresses_of, cases, firewall};
 use proptest::prelude::*;
 use tagwall::compile::{Builder, Config, Decision};
 use tagwall::firewall::FirewallConfig;
