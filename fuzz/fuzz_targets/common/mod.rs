@@ -10,15 +10,10 @@
 #![allow(dead_code, reason = "each fuzz target uses one check")]
 
 mod cluster;
-mod conntrack;
-mod engines;
-mod load;
-mod translate;
-
-pub use conntrack::conntrack_matches_model;
-pub use engines::compiled_matches_linear_and_reference;
-pub use load::load_never_panics;
-pub use translate::translate_never_panics;
+pub mod conntrack;
+pub mod engines;
+pub mod load;
+pub mod translate;
 
 /// A property that did not hold: what, with enough of the input to reproduce it.
 pub type Failure = String;
