@@ -166,6 +166,52 @@ fn bad_input_fails_with_one_line() {
     }
 }
 
+/// The compiled engine answers a matrix in one batch of lookups (no reasons built): on a
+/// synthetic cluster large enough for many batch chunks, and dual-stack pods, it must print
+/// what the reference engine prints cell by cell.
+#[test]
+fn the_batched_matrix_is_the_reference_matrix_on_a_synthetic_cluster() {
+    let path = temp_file("synthetic.json", "");
+    let generated = tagwall(&[
+        "gen",
+        "--pods",
+        "60",
+        "--policies",
+        "20",
+        "--seed",
+        "7",
+        "--output-file",
+        path.to_str().unwrap(),
+    ]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let file = path.display().to_string();
+    for (protocol, port) in [("TCP", "8080"), ("UDP", "53"), ("TCP", "443")] {
+        let json = |engine: &str| {
+            let output = tagwall(&[
+                "matrix",
+                "-f",
+                &file,
+                "--protocol",
+                protocol,
+                "--port",
+                port,
+                "-o",
+                "json",
+                "--engine",
+                engine,
+            ]);
+            assert!(output.status.success(), "{engine}: {}", stderr(&output));
+            stdout(&output)
+        };
+        let reference = json("reference");
+        assert!(
+            reference.contains("true") && reference.contains("false"),
+            "{reference}"
+        );
+        assert_eq!(json("compiled"), reference, "{protocol} {port}");
+    }
+}
+
 #[test]
 fn every_engine_prints_the_same_matrix() {
     let json = |engine: &str| {
