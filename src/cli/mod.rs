@@ -136,6 +136,11 @@ pub fn run() -> ExitCode {
 /// joined, quotes as backticks), then the hint clap adds (usage, `--help`), unchanged.
 fn usage_error(error: &clap::Error) -> (String, String) {
     let rendered = error.render().to_string();
+    // `tagwall` alone: clap's answer is the help text, which becomes the hint.
+    if error.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let hint = format!("{}\n", rendered.trim_end());
+        return ("a command is required".to_string(), hint);
+    }
     let rendered = rendered.strip_prefix("error: ").unwrap_or(&rendered);
     let (message, hint) = rendered.split_once("\n\n").unwrap_or((rendered, ""));
     // Continuation lines name arguments (`  --filename <FILES>`): those go in backticks.
