@@ -45,7 +45,8 @@ use crate::tuple::canonical_ip;
 
 /// What decides every verdict toward or from a workload address: two workload addresses with
 /// equal keys get the same verdict toward (and from) any third address, on every protocol and
-/// port. Today it is the workload's identity (its relevant tags and mentioned named ports) and
+/// port ("third": not an address of either one's own workload, which a workload always
+/// reaches). Today it is the workload's identity (its relevant tags and mentioned named ports) and
 /// the address's class (the address groups it is in); treat it as opaque.
 ///
 /// A key is meaningful only for the [`Decision`] that gave it.
@@ -60,8 +61,9 @@ impl Decision {
     /// address is decided by its address groups alone).
     ///
     /// Two workload addresses with equal keys get the same [`Decision::lookup`] verdicts
-    /// toward and from any third address, on every protocol and port. (Between the two
-    /// themselves nothing follows: a workload always reaches itself.)
+    /// toward and from any third address (one of neither's workload), on every protocol and
+    /// port, deciding rules included. (Between the two themselves nothing follows: a workload
+    /// always reaches itself.)
     pub fn partition_key(&self, ip: IpAddr) -> Option<PartitionKey> {
         self.inventory
             .owner(canonical_ip(ip))
