@@ -5,8 +5,15 @@
 //! - `compiled` == `linear` verdict for verdict (deciding rules included) in both modes.
 //!
 //! Clusters come from a small vocabulary on purpose (few labels, values, namespaces and CIDRs),
-//! so selectors, peers and ipBlocks collide often. Each case is one seed; a failure prints the
-//! seed and the cluster as JSON. Cases: `TAGWALL_PROPTEST_CASES` (default 256).
+//! so selectors, peers and ipBlocks collide often, and port ranges overlap. Each case is one
+//! seed; a failure prints the seed and the cluster as JSON. Cases: `TAGWALL_PROPTEST_CASES`
+//! (default 256).
+//!
+//! `compiled` is built twice: with the default limits, and with a split budget of zero, which
+//! keeps every port table's narrow candidates as a scan list (the bounded form big inputs
+//! degrade to), so both forms face the oracles on every case. The hostile shapes of
+//! `tagwall gen --shape` (unique identities, nested prefixes, overlapping port ranges) run at
+//! small sizes too.
 
 #![allow(
     clippy::unwrap_used,
@@ -140,12 +147,21 @@ fn peer(rng: &mut Rng) -> Peer {
 
 fn port_rule(rng: &mut Rng) -> PortRule {
     let protocol = *rng.pick(&[Protocol::Tcp, Protocol::Tcp, Protocol::Udp, Protocol::Sctp]);
-    let port = match rng.below(5) {
+    let port = match rng.below(6) {
         0 => None,
         1 => Some(PolicyPort::Numbers(PortRange::single(
             *rng.pick(&[80, 81, 53, 90]),
         ))),
         2 => Some(PolicyPort::Numbers(PortRange { start: 80, end: 85 })),
+        // Overlapping ranges, some reaching the ends of the port space.
+        3 => {
+            let start = *rng.pick(&[1, 80, 81, 82]);
+            let end = *rng.pick(&[81, 85, 65535]);
+            Some(PolicyPort::Numbers(PortRange {
+                start: start.min(end),
+                end: start.max(end),
+            }))
+        }
         _ => Some(PolicyPort::Named(
             rng.pick(&["http", "alt", "dns", "sig", "none"]).to_string(),
         )),
@@ -259,7 +275,8 @@ fn tuples(cluster: &Cluster) -> Vec<Tuple> {
                 Protocol::Sctp,
                 Protocol::Other(1),
             ] {
-                for port in [80, 81, 53, 85, 90, 9999] {
+                // Every range edge of the generator, and either side of it.
+                for port in [1, 53, 79, 80, 81, 82, 85, 86, 90, 9999, 65535] {
                     out.push(Tuple {
                         src,
                         dst,
@@ -274,6 +291,15 @@ fn tuples(cluster: &Cluster) -> Vec<Tuple> {
     out
 }
 
+/// Limits under which every port table keeps its narrow candidates as a scan list.
+fn scan_everything() -> Config {
+    Config {
+        split_factor: 0,
+        split_minimum: 0,
+        ..Config::default()
+    }
+}
+
 fn check(seed: u64) -> Result<(), TestCaseError> {
     let cluster = cluster(seed);
     let dump = || serde_json::to_string(&cluster).unwrap();
@@ -282,6 +308,9 @@ fn check(seed: u64) -> Result<(), TestCaseError> {
     let cn2 = translate(&cluster, Mode::Cn2).config;
     let compiled_k8s = builder.build(&k8s).expect("compiles");
     let compiled_cn2 = builder.build(&cn2).expect("compiles");
+    let scanned_k8s = Builder::new(scan_everything())
+        .build(&k8s)
+        .expect("compiles");
     for tuple in tuples(&cluster) {
         let reference = kubernetes::evaluate(&cluster, &tuple);
         let linear_k8s = linear::evaluate(&k8s, &tuple);
@@ -299,6 +328,13 @@ fn check(seed: u64) -> Result<(), TestCaseError> {
             compiled_k8s.lookup(&tuple),
             linear_k8s,
             "seed {} tuple {:?}",
+            seed,
+            tuple
+        );
+        prop_assert_eq!(
+            scanned_k8s.lookup(&tuple),
+            linear_k8s,
+            "seed {} tuple {:?} (scan lists)",
             seed,
             tuple
         );
@@ -355,5 +391,155 @@ fn all_engines_agree_on_synthetic_clusters() {
                 "seed {seed} tuple {tuple:?}"
             );
         }
+    }
+}
+
+/// The hostile shapes at small sizes: every engine, both compiled forms, every pod pair on the
+/// edges of every rule's port range, and addresses in, beside and outside every prefix.
+#[test]
+fn all_engines_agree_on_hostile_shapes() {
+    use tagwall::synth::{Shape, SynthParams, generate};
+    let shapes = [
+        (Shape::UniqueIdentities, 24, 12),
+        (Shape::Prefixes, 12, 10),
+        (Shape::PortRanges, 5, 40),
+    ];
+    for seed in 0..u64::from(cases() / 64).max(2) {
+        for (shape, pods, policies) in shapes {
+            let params = SynthParams {
+                pods,
+                policies,
+                seed,
+                shape,
+                ..SynthParams::default()
+            };
+            let cluster = tagwall::k8s::load_str("shape.json", &generate(&params))
+                .expect("shapes load")
+                .cluster;
+            let k8s = translate(&cluster, Mode::Kubernetes).config;
+            let compiled = Builder::new(Config::default())
+                .build(&k8s)
+                .expect("compiles");
+            let scanned = Builder::new(scan_everything())
+                .build(&k8s)
+                .expect("compiles");
+            if shape == Shape::PortRanges {
+                // The degraded form is really the one under test.
+                assert!(scanned.degraded_count() > 0, "seed {seed}");
+            }
+            for tuple in shape_tuples(&cluster, &k8s) {
+                let reference = kubernetes::evaluate(&cluster, &tuple);
+                let oracle = linear::evaluate(&k8s, &tuple);
+                let context = || format!("{shape:?} seed {seed} tuple {tuple:?}");
+                assert_eq!(
+                    reference.allowed(),
+                    oracle.allowed(),
+                    "{}
+{reference}",
+                    context()
+                );
+                assert_eq!(compiled.lookup(&tuple), oracle, "{}", context());
+                assert_eq!(scanned.lookup(&tuple), oracle, "{} (scan lists)", context());
+            }
+        }
+    }
+}
+
+/// Pod pairs on every rule's range edges (and either side), plus, per prefix, its first and
+/// last address and the addresses just outside it, as peers of every pod, both ways.
+fn shape_tuples(cluster: &Cluster, config: &tagwall::firewall::FirewallConfig) -> Vec<Tuple> {
+    use tagwall::firewall::ServicePorts;
+    let mut ports: BTreeSet<u16> = [1, 443, 65535].into();
+    for (_, _, rule) in config.rules() {
+        if let ServicePorts::Range(range) = &rule.service.ports {
+            for port in [range.start, range.end] {
+                ports.extend([port.saturating_sub(1), port, port.saturating_add(1)]);
+            }
+        }
+    }
+    let ports: Vec<u16> = ports.into_iter().filter(|p| *p != 0).collect();
+    let pods: Vec<IpAddr> = cluster.pods.iter().flat_map(|p| p.ips.clone()).collect();
+    let mut outside: BTreeSet<IpAddr> = BTreeSet::new();
+    for group in &config.address_groups {
+        for net in group.prefixes.iter().chain(&group.except) {
+            if let (IpAddr::V4(first), IpAddr::V4(last)) = (net.network(), net.broadcast()) {
+                outside.extend([first, last].map(IpAddr::V4));
+                outside.extend(first.to_bits().checked_sub(1).map(|a| IpAddr::V4(a.into())));
+                outside.extend(last.to_bits().checked_add(1).map(|a| IpAddr::V4(a.into())));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut push = |src: IpAddr, dst: IpAddr, port: u16| {
+        out.push(Tuple {
+            src,
+            dst,
+            protocol: Protocol::Tcp,
+            src_port: 40000,
+            dst_port: port,
+        });
+    };
+    for &src in &pods {
+        for &dst in &pods {
+            for &port in &ports {
+                push(src, dst, port);
+            }
+        }
+        for &external in &outside {
+            push(src, external, 443);
+            push(external, src, 443);
+        }
+    }
+    out
+}
+
+/// `vnc-json` on the same small worlds, both modes: the exported Contrail objects, evaluated in
+/// vRouter agent order (`tagwall::firewall::vnc::eval`), decide every tuple as the linear scan
+/// of the firewall model does, and every verifier probe as the compiled engine does.
+fn check_vnc(seed: u64) -> Result<(), TestCaseError> {
+    let cluster = cluster(seed);
+    for mode in [Mode::Kubernetes, Mode::Cn2] {
+        let config = translate(&cluster, mode).config;
+        let (objects, _) = tagwall::firewall::vnc::export_objects(&config);
+        let evaluator =
+            tagwall::firewall::vnc::eval::Evaluator::new(&objects).expect("objects resolve");
+        for tuple in tuples(&cluster) {
+            let vnc = evaluator.evaluate(&tuple);
+            let linear = linear::evaluate(&config, &tuple);
+            prop_assert_eq!(
+                vnc.allowed(),
+                linear.allowed(),
+                "seed {} {} tuple {:?}\nvnc: {:?}\nlinear: {:?}",
+                seed,
+                mode,
+                tuple,
+                vnc,
+                linear
+            );
+        }
+        let compiled = Builder::new(Config::default())
+            .build(&config)
+            .expect("compiles");
+        let report = tagwall::firewall::vnc::verify::verify(&config, &objects, |t| {
+            compiled.lookup(t).allowed()
+        })
+        .expect("objects resolve");
+        prop_assert!(
+            report.disagreements.is_empty(),
+            "seed {} {}: {:?}",
+            seed,
+            mode,
+            report.disagreements.first()
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases() / 4))]
+
+    #[test]
+    fn vnc_export_decides_as_tagwall_on_small_worlds(seed in any::<u64>()) {
+        check_vnc(seed)?;
     }
 }

@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::percentiles::median_p99;
 use super::{CliError, InputArgs, ModeArg, OutputKind, engines, output};
 use crate::compile::traffic::TrafficMix;
-use crate::compile::{Builder, Config, Decision};
+use crate::compile::{Builder, Config, Decision, Memory};
 use crate::firewall::FirewallConfig;
 use crate::lookup::Verdict;
 use crate::reference::linear;
@@ -82,10 +82,15 @@ struct Report {
     compile_ms: f64,
     relabel_ms: Option<f64>,
     structure_bytes: usize,
+    /// `structure_bytes`, part by part.
+    memory: Memory,
     rules: usize,
     workloads: usize,
     identities: usize,
     prefixes: usize,
+    /// Parts of the structure built in their bounded fallback form (see
+    /// `Decision::degraded_count`).
+    degraded: usize,
     allowed_share: f64,
     speedup: f64,
     engines: Engines,
@@ -133,10 +138,12 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         compile_ms,
         relabel_ms,
         structure_bytes: decision.structure_bytes(),
+        memory: decision.memory(),
         rules: decision.rule_count(),
         workloads: decision.workload_count(),
         identities: decision.identity_count(),
         prefixes: decision.prefix_count(),
+        degraded: decision.degraded_count(),
         allowed_share: allowed as f64 / tuples.len() as f64,
         speedup: linear.median_ns / compiled.median_ns.max(f64::MIN_POSITIVE),
         engines: Engines { compiled, linear },
@@ -251,6 +258,11 @@ fn table(report: &Report) -> String {
         "structure       {} bytes ({:.1} MiB)",
         report.structure_bytes,
         report.structure_bytes as f64 / (1024.0 * 1024.0)
+    );
+    let _ = writeln!(
+        out,
+        "degraded parts  {} (built in their bounded fallback form)",
+        report.degraded
     );
     let _ = writeln!(
         out,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use super::{CliError, output};
-use crate::synth::{Format, SynthParams, generate};
+use crate::synth::{Format, Shape, SynthParams, generate};
 
 /// Arguments of `tagwall gen`.
 #[derive(Debug, clap::Args)]
@@ -23,6 +23,10 @@ pub struct Args {
     /// Seed: the same arguments write the same cluster.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// The kind of cluster: a realistic one, or a hostile shape that multiplies one input
+    /// dimension by another in a naive compiled structure.
+    #[arg(long, value_enum, default_value_t = ShapeArg::Friendly)]
+    shape: ShapeArg,
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Json)]
     output: OutputFormat,
@@ -41,6 +45,30 @@ enum OutputFormat {
     Yaml,
 }
 
+/// `--shape`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ShapeArg {
+    /// A realistic multi-team cluster.
+    Friendly,
+    /// Every pod its own identity; policies select and admit 20 pods by `id In [...]`.
+    UniqueIdentities,
+    /// Nested, repeated ipBlocks with excepts over 50 label groups.
+    Prefixes,
+    /// One server; policy `i` admits TCP ports `[1 + i, 65535]`.
+    PortRanges,
+}
+
+impl From<ShapeArg> for Shape {
+    fn from(shape: ShapeArg) -> Shape {
+        match shape {
+            ShapeArg::Friendly => Shape::Friendly,
+            ShapeArg::UniqueIdentities => Shape::UniqueIdentities,
+            ShapeArg::Prefixes => Shape::Prefixes,
+            ShapeArg::PortRanges => Shape::PortRanges,
+        }
+    }
+}
+
 /// Runs `tagwall gen`.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let params = SynthParams {
@@ -52,6 +80,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             OutputFormat::Json => Format::Json,
             OutputFormat::Yaml => Format::Yaml,
         },
+        shape: args.shape.into(),
     };
     let text = generate(&params);
     match &args.file {

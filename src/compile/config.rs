@@ -18,6 +18,14 @@ pub struct Config {
     pub max_identities: usize,
     /// Candidate entries over every port table (the index's size, before sharing).
     pub max_candidates: usize,
+    /// How far a port table may split its narrow candidates by port interval: the interval
+    /// lists together may hold this many entries per narrow candidate (and
+    /// [`Config::split_minimum`] in any case). Past it, that protocol's narrow candidates stay
+    /// one scan list: bounded, slower to look up, counted by
+    /// [`super::Decision::degraded_count`]. Not an error.
+    pub split_factor: usize,
+    /// Interval-list entries a port table may always hold (see [`Config::split_factor`]).
+    pub split_minimum: usize,
 }
 
 impl Default for Config {
@@ -29,6 +37,8 @@ impl Default for Config {
             max_prefixes: 1 << 20,
             max_identities: 1 << 20,
             max_candidates: 1 << 26,
+            split_factor: 8,
+            split_minimum: 4096,
         }
     }
 }
@@ -73,9 +83,22 @@ pub enum CompileError {
         /// What the limit allows.
         max: usize,
     },
+    /// More things of one kind than 32-bit ids can number (only with limits raised that far).
+    #[error("too many {what} for 32-bit ids")]
+    IdSpace {
+        /// What ran out of ids.
+        what: &'static str,
+    },
 }
 
 impl Config {
+    /// The interval-list entries a port table with `narrow` narrow candidates may hold.
+    pub(crate) fn split_budget(&self, narrow: usize) -> usize {
+        self.split_factor
+            .saturating_mul(narrow)
+            .max(self.split_minimum)
+    }
+
     /// `Ok` when `count` is within `limit`.
     pub(crate) fn check(&self, limit: Limit, count: usize) -> Result<(), CompileError> {
         let max = match limit {

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use ahash::AHashMap;
 
 use super::config::{CompileError, Limit};
-use super::identity::{Identity, IdentityKey};
-use super::ids::{IdentityId, index_u32};
+use super::identity::Identity;
+use super::ids::IdentityId;
 use super::inventory::Inventory;
+use super::key::IdentityKey;
 use super::policy::Policies;
 use crate::firewall::Workload;
 
@@ -57,14 +58,14 @@ impl Decision {
                 Some(id) => *id,
                 None => {
                     let position = identities.len() + new_keys.len();
-                    let id = IdentityId(index_u32(position).unwrap_or(u32::MAX));
+                    let id = IdentityId::new(position, "identities")?;
                     new_keys.push(key.clone());
                     identity_users.push(0);
                     identity_index.insert(key, id);
                     id
                 }
             };
-            if let Some(users) = identity_users.get_mut(id.0 as usize) {
+            if let Some(users) = identity_users.get_mut(id.index()) {
                 if *users == 0 {
                     live_identities += 1;
                     policies.config.check(Limit::Identities, live_identities)?;
@@ -144,7 +145,7 @@ impl Decision {
         let mut live_identities = self.live_identities;
         let mut workload_count = self.workload_count;
         let release = |users: &mut Vec<u32>, live: &mut usize, id: IdentityId| {
-            if let Some(count) = users.get_mut(id.0 as usize)
+            if let Some(count) = users.get_mut(id.index())
                 && *count > 0
             {
                 *count -= 1;
@@ -171,10 +172,7 @@ impl Decision {
                 continue;
             }
             let position = self.identities.len() + new_keys.len();
-            new_ids.insert(
-                key.clone(),
-                IdentityId(index_u32(position).unwrap_or(u32::MAX)),
-            );
+            new_ids.insert(key.clone(), IdentityId::new(position, "identities")?);
             new_keys.push(key.clone());
         }
         let mut identities = self.identities.clone();
@@ -209,7 +207,7 @@ impl Decision {
             if kept.is_none() {
                 workload_count += 1;
             }
-            if let Some(users) = identity_users.get_mut(id.0 as usize) {
+            if let Some(users) = identity_users.get_mut(id.index()) {
                 if *users == 0 {
                     live_identities += 1;
                 }
@@ -271,39 +269,89 @@ impl Decision {
         self.policies.groups.class_count()
     }
 
+    /// Parts of the structure that went over their budget and were built in their bounded,
+    /// slower form: port tables whose narrow candidates of one protocol stay a scan list
+    /// instead of being split by port interval (counted once per distinct table and protocol).
+    pub fn degraded_count(&self) -> usize {
+        let mut seen = HashSet::new();
+        self.identities
+            .iter()
+            .flat_map(|i| [&i.ingress, &i.egress])
+            .filter(|table| seen.insert(Arc::as_ptr(table)))
+            .map(|table| table.degraded())
+            .sum()
+    }
+
     /// Heap memory of the structure, estimated honestly: every allocation counted once (shared
     /// tables and lists too), hash maps at capacity, the tries at 64 bytes a prefix.
     pub fn structure_bytes(&self) -> usize {
+        self.memory().total()
+    }
+
+    /// [`Decision::structure_bytes`], part by part.
+    pub fn memory(&self) -> Memory {
         let mut seen = HashSet::new();
-        let mut bytes = size_of::<Decision>() + self.policies.heap_bytes();
-        bytes += self.identities.capacity() * size_of::<Arc<Identity>>();
+        let mut memory = Memory {
+            policies: size_of::<Decision>() + self.policies.heap_bytes(),
+            identities: self.identities.capacity() * size_of::<Arc<Identity>>(),
+            ..Memory::default()
+        };
         for identity in &self.identities {
-            bytes += 2 * size_of::<usize>() + size_of::<Identity>() + identity.key.heap_bytes();
+            memory.identities +=
+                2 * size_of::<usize>() + size_of::<Identity>() + identity.key.heap_bytes();
             for table in [&identity.ingress, &identity.egress] {
                 if !seen.insert(Arc::as_ptr(table).cast::<u8>()) {
                     continue;
                 }
-                bytes += size_of_val(&**table) + 2 * size_of::<usize>() + table.heap_bytes();
+                memory.tables +=
+                    size_of_val(&**table) + 2 * size_of::<usize>() + table.heap_bytes();
                 for list in table.lists() {
                     if !seen.insert(Arc::as_ptr(list).cast::<u8>()) {
                         continue;
                     }
-                    bytes += list.heap_bytes();
+                    memory.lists += list.heap_bytes();
                     for set in list.peer_sets() {
                         if seen.insert(Arc::as_ptr(set).cast::<u8>()) {
-                            bytes += set.heap_bytes();
+                            memory.peer_sets += set.heap_bytes();
                         }
                     }
                 }
             }
         }
-        bytes += self.identity_index.capacity() * (size_of::<(IdentityKey, IdentityId)>() + 1)
+        memory.identities += self.identity_index.capacity()
+            * (size_of::<(IdentityKey, IdentityId)>() + 1)
             + self
                 .identity_index
                 .keys()
                 .map(IdentityKey::heap_bytes)
-                .sum::<usize>();
-        bytes + self.inventory.heap_bytes()
+                .sum::<usize>()
+            + self.identity_users.capacity() * size_of::<u32>();
+        memory.inventory = self.inventory.heap_bytes();
+        memory
+    }
+}
+
+/// Where a [`Decision`]'s bytes are, as [`Decision::memory`] estimates them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Memory {
+    /// Compiled rules, selectors, tags, address classes (the boundary trie).
+    pub policies: usize,
+    /// Identities, their keys and the key index.
+    pub identities: usize,
+    /// Port tables (per identity and direction, shared when equal) and their intervals.
+    pub tables: usize,
+    /// Candidate lists and their blocks.
+    pub lists: usize,
+    /// Blocks' peer sets.
+    pub peer_sets: usize,
+    /// Workload addresses and names.
+    pub inventory: usize,
+}
+
+impl Memory {
+    /// Every part together.
+    pub fn total(&self) -> usize {
+        self.policies + self.identities + self.tables + self.lists + self.peer_sets + self.inventory
     }
 }
 

@@ -1,34 +1,88 @@
-//! Address groups as address classes in longest-prefix tries.
+//! Address groups as address classes in a longest-prefix trie.
 //!
-//! Every prefix and every except prefix of a mentioned group goes into an LPM trie (IPv4 and
-//! IPv6 apart). At each prefix the trie stores the class of that prefix: the set of groups
-//! that hold its addresses (groups with a prefix covering it, minus groups with an except
-//! covering it). Because every prefix and except is in the trie, the longest match for an
-//! address is the most specific boundary around it, and its class is exactly the set of groups
-//! the address is in: one walk answers every group test. Classes are interned to dense ids.
+//! Every prefix and every except prefix of a mentioned group is a *boundary*; all of them go
+//! into one LPM trie (IPv4 and IPv6 apart), each as a dense [`ClassId`]. The class of an
+//! address is its deepest boundary, and every boundary knows its parent (the next shallower
+//! boundary around it), so the boundaries around an address are one chain from its class up.
+//! Two addresses of one class are in exactly the same groups: a group's prefixes and excepts
+//! are all boundaries, so the ones around an address are the ones around its class.
+//!
+//! Nothing here is a product of prefixes and groups: each boundary stores only the
+//! `(group, prefix|except)` roles written at it, and "is class `c` in group `g`" walks the
+//! chain (at most 33 boundaries for IPv4, 129 for IPv6, in practice two or three), one
+//! binary search a step. Each group also lists its own prefix boundaries, so a block of rules
+//! can say which boundaries a peer's chain must pass through (see `peers`).
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use ahash::AHashMap;
 use ip_network::{IpNetwork, Ipv4Network, Ipv6Network};
 use ip_network_table::IpNetworkTable;
 use ipnet::IpNet;
 
 use super::config::{CompileError, Config, Limit};
-use super::ids::{ClassId, GroupId, index_u32};
+use super::ids::{ClassId, GroupId, checked_id};
 use crate::firewall::AddressGroup;
 
-/// The tries and the interned classes.
+/// The trie, the boundaries' chains and roles, and each group's prefix boundaries.
 pub(crate) struct AddressClasses {
     table: IpNetworkTable<ClassId>,
-    /// Group sets, sorted; [`ClassId::NONE`] is the empty set.
-    classes: Vec<Box<[GroupId]>>,
-    prefixes: usize,
+    /// By class: the next shallower boundary around it ([`ClassId::NONE`] at the top).
+    /// Index 0 is [`ClassId::NONE`] itself, the class of addresses inside no boundary.
+    parent: Vec<ClassId>,
+    /// By class: the roles written at this boundary, sorted by group.
+    roles: Flat<(GroupId, Role)>,
+    /// By group: the classes of its prefixes (not its excepts), ascending.
+    group_prefixes: Flat<ClassId>,
 }
 
-/// Whether a trie entry comes from a group's prefixes or its excepts.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// Many short lists in one allocation: list `i` is `items[starts[i]..starts[i + 1]]`.
+/// A boxed slice per list would cost 16 bytes of header and an allocation each.
+#[derive(Debug)]
+struct Flat<T> {
+    starts: Vec<u32>,
+    items: Vec<T>,
+}
+
+impl<T> Flat<T> {
+    fn new() -> Flat<T> {
+        Flat {
+            starts: vec![0],
+            items: Vec::new(),
+        }
+    }
+
+    /// Appends a list.
+    fn push(&mut self, list: impl IntoIterator<Item = T>) -> Result<(), CompileError> {
+        self.items.extend(list);
+        self.starts.push(checked_id(self.items.len(), "prefixes")?);
+        Ok(())
+    }
+
+    /// List `index` (empty past the end).
+    #[inline]
+    fn get(&self, index: usize) -> &[T] {
+        match (self.starts.get(index), self.starts.get(index + 1)) {
+            (Some(start), Some(end)) => self
+                .items
+                .get(*start as usize..*end as usize)
+                .unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// How many lists.
+    fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.starts.capacity() * size_of::<u32>() + self.items.capacity() * size_of::<T>()
+    }
+}
+
+/// Whether a boundary is one of a group's prefixes or one of its excepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Role {
     Prefix,
     Except,
@@ -42,64 +96,62 @@ impl AddressClasses {
         config: &Config,
     ) -> Result<AddressClasses, CompileError> {
         let mut boundaries: BTreeMap<IpNet, Vec<(GroupId, Role)>> = BTreeMap::new();
+        let mut prefix_count = 0usize;
         for (index, group) in groups.iter().enumerate() {
             if !used.get(index).copied().unwrap_or(false) {
                 continue;
             }
-            let id = GroupId(group_index(index)?);
+            let id = GroupId::new(index, "address groups")?;
             let roles = group
                 .prefixes
                 .iter()
                 .map(|p| (p, Role::Prefix))
                 .chain(group.except.iter().map(|e| (e, Role::Except)));
             for (net, role) in roles {
+                prefix_count += 1;
+                config.check(Limit::Prefixes, prefix_count)?;
                 boundaries.entry(net.trunc()).or_default().push((id, role));
             }
         }
-        config.check(Limit::Prefixes, boundaries.len())?;
-
-        let entries: Vec<(IpNet, Vec<(GroupId, Role)>)> = boundaries.into_iter().collect();
-        let mut by_prefix = IpNetworkTable::new();
-        for (index, (net, _)) in entries.iter().enumerate() {
-            by_prefix.insert(network(*net), index);
-        }
-
         let mut classes = AddressClasses {
             table: IpNetworkTable::new(),
-            classes: vec![Box::default()],
-            prefixes: entries.len(),
+            parent: Vec::with_capacity(boundaries.len() + 1),
+            roles: Flat::new(),
+            group_prefixes: Flat::new(),
         };
-        let mut interned: AHashMap<Box<[GroupId]>, ClassId> = AHashMap::new();
-        interned.insert(Box::default(), ClassId::NONE);
-        for (net, _) in &entries {
-            // Every boundary that contains this prefix also contains its network address, and
-            // is no longer than it.
-            let mut inside = Vec::new();
-            let mut holes = Vec::new();
-            for (covering, index) in by_prefix.matches(net.network()) {
-                if covering.netmask() > net.prefix_len() {
-                    continue;
-                }
-                if let Some((_, roles)) = entries.get(*index) {
-                    for (group, role) in roles {
-                        match role {
-                            Role::Prefix => inside.push(*group),
-                            Role::Except => holes.push(*group),
-                        }
-                    }
+        classes.parent.push(ClassId::NONE);
+        classes.roles.push([])?;
+        let mut nets = Vec::with_capacity(boundaries.len());
+        for (net, mut roles) in boundaries {
+            let class = ClassId::from_raw(checked_id(classes.roles.len(), "prefixes")?);
+            roles.sort_unstable();
+            roles.dedup();
+            classes.table.insert(network(net), class);
+            classes.roles.push(roles)?;
+            nets.push(net);
+        }
+        let mut prefixes_of: Vec<Vec<ClassId>> = vec![Vec::new(); groups.len()];
+        for (position, net) in nets.iter().enumerate() {
+            // The covering boundaries are all found from the network address; the parent is
+            // the longest of those shorter than this one.
+            let parent = classes
+                .table
+                .matches(net.network())
+                .filter(|(covering, _)| covering.netmask() < net.prefix_len())
+                .max_by_key(|(covering, _)| covering.netmask())
+                .map_or(ClassId::NONE, |(_, class)| *class);
+            classes.parent.push(parent);
+            let class = ClassId::new(position + 1, "prefixes")?;
+            for (group, role) in classes.roles.get(position + 1) {
+                if *role == Role::Prefix
+                    && let Some(list) = prefixes_of.get_mut(group.index())
+                {
+                    list.push(class);
                 }
             }
-            inside.sort_unstable();
-            inside.dedup();
-            holes.sort_unstable();
-            inside.retain(|g| holes.binary_search(g).is_err());
-            let set = inside.into_boxed_slice();
-            let next = ClassId(group_index(classes.classes.len())?);
-            let class = *interned.entry(set.clone()).or_insert_with(|| {
-                classes.classes.push(set);
-                next
-            });
-            classes.table.insert(network(*net), class);
+        }
+        for prefixes in prefixes_of {
+            classes.group_prefixes.push(prefixes)?;
         }
         Ok(classes)
     }
@@ -114,47 +166,73 @@ impl AddressClasses {
         found.unwrap_or(ClassId::NONE)
     }
 
-    /// Whether the addresses of `class` are in `group`.
+    /// The boundaries around the addresses of `class`, deepest first (none for
+    /// [`ClassId::NONE`]).
+    #[inline]
+    pub(crate) fn chain(&self, class: ClassId) -> impl Iterator<Item = ClassId> + '_ {
+        let mut next = class;
+        std::iter::from_fn(move || {
+            if next == ClassId::NONE {
+                return None;
+            }
+            let current = next;
+            next = self
+                .parent
+                .get(current.index())
+                .copied()
+                .unwrap_or(ClassId::NONE);
+            Some(current)
+        })
+    }
+
+    /// Whether the addresses of `class` are in `group`: some prefix of the group is around
+    /// them and none of its excepts is.
     #[inline]
     pub(crate) fn contains(&self, class: ClassId, group: GroupId) -> bool {
-        self.classes
-            .get(class.0 as usize)
-            .is_some_and(|set| match set.len() {
-                0 => false,
-                1..=8 => set.contains(&group),
-                _ => set.binary_search(&group).is_ok(),
-            })
+        let mut inside = false;
+        for boundary in self.chain(class) {
+            let roles = self.roles.get(boundary.index());
+            let first = roles.partition_point(|(g, _)| *g < group);
+            for (_, role) in roles
+                .get(first..)
+                .into_iter()
+                .flatten()
+                .take_while(|(g, _)| *g == group)
+            {
+                match role {
+                    Role::Except => return false,
+                    Role::Prefix => inside = true,
+                }
+            }
+        }
+        inside
+    }
+
+    /// The classes of `group`'s prefixes: an address in the group has one of them on its
+    /// chain.
+    pub(crate) fn prefixes_of(&self, group: GroupId) -> &[ClassId] {
+        self.group_prefixes.get(group.index())
     }
 
     /// Prefixes in the tries.
     pub(crate) fn prefix_count(&self) -> usize {
-        self.prefixes
+        self.roles.len() - 1
     }
 
-    /// Distinct classes.
+    /// Distinct classes, [`ClassId::NONE`] included.
     pub(crate) fn class_count(&self) -> usize {
-        self.classes.len()
+        self.roles.len()
     }
 
-    /// Heap bytes, estimated: the class sets exactly; the tries at 64 bytes a prefix, a
-    /// generous figure for a tree bitmap of this size (the crate does not report its own).
+    /// Heap bytes, estimated: chains, roles and group lists exactly; the trie at 64 bytes a
+    /// prefix, a generous figure for a tree bitmap of this size (the crate does not report
+    /// its own).
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.classes.capacity() * size_of::<Box<[GroupId]>>()
-            + self
-                .classes
-                .iter()
-                .map(|c| c.len() * size_of::<GroupId>())
-                .sum::<usize>()
-            + self.prefixes * 64
+        self.parent.capacity() * size_of::<ClassId>()
+            + self.roles.heap_bytes()
+            + self.group_prefixes.heap_bytes()
+            + self.prefix_count() * 64
     }
-}
-
-fn group_index(index: usize) -> Result<u32, CompileError> {
-    index_u32(index).ok_or(CompileError::LimitExceeded {
-        limit: Limit::Prefixes,
-        count: index,
-        max: u32::MAX as usize,
-    })
 }
 
 /// The `ip_network` form of a normalised prefix (the trie rejects host bits; `trunc` removed

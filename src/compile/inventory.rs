@@ -80,7 +80,7 @@ impl Inventory {
         let mut names: Vec<NameShard> = vec![NameShard::default(); NAME_SHARDS];
         let mut next_workload = 0u32;
         for (workload, identity) in workloads.iter().zip(identities) {
-            let id = WorkloadId(next_workload);
+            let id = WorkloadId::from_raw(next_workload);
             next_workload = next_workload.saturating_add(1);
             let ips: Box<[IpAddr]> = workload.ips.iter().map(|ip| canonical_ip(*ip)).collect();
             for ip in &ips {
@@ -156,7 +156,7 @@ impl Inventory {
         groups: &AddressClasses,
     ) {
         let id = keep.unwrap_or_else(|| {
-            let id = WorkloadId(self.next_workload);
+            let id = WorkloadId::from_raw(self.next_workload);
             self.next_workload = self.next_workload.saturating_add(1);
             id
         });
@@ -342,13 +342,13 @@ struct Slot {
     owner: Owner,
 }
 
-const EMPTY: WorkloadId = WorkloadId(u32::MAX);
+const EMPTY: WorkloadId = WorkloadId::from_raw(u32::MAX);
 
 const EMPTY_SLOT: Slot = Slot {
     key: 0,
     owner: Owner {
         workload: EMPTY,
-        identity: IdentityId(0),
+        identity: IdentityId::from_raw(0),
         class: ClassId::NONE,
     },
 };
@@ -458,8 +458,8 @@ mod tests {
 
     fn owner(n: u32) -> Owner {
         Owner {
-            workload: WorkloadId(n),
-            identity: IdentityId(n),
+            workload: WorkloadId::from_raw(n),
+            identity: IdentityId::from_raw(n),
             class: ClassId::NONE,
         }
     }

@@ -39,12 +39,16 @@
 //! ```
 
 mod builder;
+mod candidate;
 mod config;
 mod decision;
 mod groups;
+mod holders;
 mod identity;
 mod ids;
 mod inventory;
+mod key;
+mod lookup;
 mod partition;
 mod peers;
 mod policy;
@@ -55,12 +59,6 @@ pub mod traffic;
 
 pub use builder::Builder;
 pub use config::{CompileError, Config, Limit};
-pub use decision::Decision;
+pub use decision::{Decision, Memory};
 pub use ids::{ClassId, GroupId, IdentityId, PortNameId, SelectorId, TagBit, WorkloadId};
 pub use partition::PartitionKey;
-
-/// Crate-internal access for the lookup fast path.
-pub(crate) mod internals {
-    pub(crate) use super::inventory::Owner;
-    pub(crate) use super::ports::{Candidate, PeerTest};
-}

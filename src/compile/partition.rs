@@ -93,13 +93,13 @@ impl Decision {
             (src_owner, Direction::Egress),
             (dst_owner, Direction::Ingress),
         ] {
-            let identity = owner.and_then(|o| self.identities.get(o.identity.0 as usize));
+            let identity = owner.and_then(|o| self.identities.get(o.identity.index()));
             if let Some(identity) = identity {
                 let table = identity.table(direction);
-                starts.extend(table.port_starts(protocol).iter().map(|(start, _)| *start));
+                starts.extend(table.port_starts(protocol));
             }
         }
-        let dst_identity = dst_owner.and_then(|o| self.identities.get(o.identity.0 as usize));
+        let dst_identity = dst_owner.and_then(|o| self.identities.get(o.identity.index()));
         if let Some(identity) = dst_identity {
             for entry in identity.key.named.iter().filter(|e| e.protocol == protocol) {
                 starts.push(entry.port);
@@ -120,7 +120,7 @@ impl Decision {
             let identity = self
                 .inventory
                 .owner(canonical_ip(ip))
-                .and_then(|o| self.identities.get(o.identity.0 as usize));
+                .and_then(|o| self.identities.get(o.identity.index()));
             if let Some(identity) = identity {
                 numbers.extend(identity.table(direction).portless_numbers());
             }

@@ -1,11 +1,16 @@
-//! Peer sets: for a block of candidates, every peer any of them can match, as one bit test.
+//! Peer sets: for a block of candidates, every peer any of them can match, as one cheap test.
 //!
 //! A peer is a workload (an identity, and the address class of its address) or an outside
 //! address (an address class only). A block's [`PeerSet`] holds the identities its tag
-//! selectors match, the classes its address-group selectors match, and whether one of them
-//! matches anything. It is a necessary condition: a peer outside it matches no candidate of the
-//! block, so a lookup skips the block after one bit test. Conditions that do not depend on the
-//! peer's identity alone (endpoint_1 groups, named ports) are left to the candidates.
+//! selectors match, the boundaries its address groups' prefixes sit at, and whether one of
+//! them matches anything. It is a necessary condition: a peer outside it matches no candidate
+//! of the block, so a lookup skips the block. Conditions that do not depend on the peer alone
+//! (endpoint_1 groups, named ports) are left to the candidates.
+//!
+//! Sizes follow what the block's selectors match, never the number of identities or
+//! classes times the number of blocks: identities are a sorted list when few (the usual case
+//! with per-pod selectors) and a trimmed bitset when many; groups are their prefix boundaries,
+//! which a peer's class chain must pass through (see `groups`).
 //!
 //! Identities get their id once and keep it (see [`super::Decision::update`]), so a set stays
 //! right as identities come and go; an identity newer than the set (`id >= known`) may match,
@@ -16,10 +21,11 @@ use std::sync::Arc;
 use ahash::AHashMap;
 use smallvec::SmallVec;
 
+use super::candidate::{Candidate, PeerTest};
 use super::groups::AddressClasses;
-use super::identity::IdentityKey;
-use super::ids::{ClassId, IdentityId, SelectorId, TagBit};
-use super::ports::{Candidate, PeerTest};
+use super::holders::Holders;
+use super::ids::{ClassId, GroupId, IdentityId, PortNameId, SelectorId, TagBit};
+use super::key::IdentityKey;
 use super::selector::Selector;
 
 /// The peers some candidate of a block may match.
@@ -29,14 +35,62 @@ pub(crate) struct PeerSet {
     any: bool,
     /// Identities below this id are exactly in `ids`; later ones may match.
     known: u32,
-    /// Identity bitset, trimmed to its nonzero words.
-    ids: Words,
-    /// Address class bitset, likewise.
-    classes: Words,
+    /// The identities the block's tag selectors match.
+    ids: IdSet,
+    /// The prefix boundaries of the block's address groups, ascending: a peer in one of the
+    /// groups has one of them on its class chain.
+    boundaries: Box<[ClassId]>,
     /// For a block of named-port candidates (the port resolved on the peer): every port an
     /// identity below `known` gives one of their names, sorted. A known peer asked on another
     /// port, or a peer that is no workload (no named ports), matches none of them.
-    named_ports: Option<Box<[u16]>>,
+    named_ports: Option<Arc<[u16]>>,
+}
+
+/// A set of identity ids: sorted ids when that is smaller, else a trimmed bitset.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum IdSet {
+    Sparse(Box<[u32]>),
+    Dense(Words),
+}
+
+impl IdSet {
+    /// The smaller representation of the sorted, deduplicated `ids`.
+    fn of_sorted(ids: Vec<u32>) -> IdSet {
+        let (Some(first), Some(last)) = (ids.first(), ids.last()) else {
+            return IdSet::Sparse(Box::default());
+        };
+        let dense_words = (last / 64 - first / 64 + 1) as usize;
+        if ids.len() <= 2 || ids.len() * size_of::<u32>() <= dense_words * size_of::<u64>() {
+            return IdSet::Sparse(ids.into_boxed_slice());
+        }
+        let base = first / 64;
+        let mut words: SmallVec<[u64; 2]> = SmallVec::from_elem(0, dense_words);
+        for id in ids {
+            if let Some(word) = words.get_mut((id / 64 - base) as usize) {
+                *word |= 1 << (id % 64);
+            }
+        }
+        IdSet::Dense(Words { base, words })
+    }
+
+    #[inline]
+    fn contains(&self, id: u32) -> bool {
+        match self {
+            IdSet::Sparse(ids) => match ids.len() {
+                0 => false,
+                1..=8 => ids.contains(&id),
+                _ => ids.binary_search(&id).is_ok(),
+            },
+            IdSet::Dense(words) => words.contains(id),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            IdSet::Sparse(ids) => size_of_val(&**ids),
+            IdSet::Dense(words) => words.heap_bytes(),
+        }
+    }
 }
 
 /// A bitset kept as the range of its nonzero words; short ones inline (no pointer to chase).
@@ -48,25 +102,12 @@ struct Words {
 }
 
 impl Words {
-    fn trimmed(words: &[u64]) -> Words {
-        let first = words.iter().position(|w| *w != 0).unwrap_or(words.len());
-        let last = words.iter().rposition(|w| *w != 0).map_or(first, |l| l + 1);
-        Words {
-            base: u32::try_from(first).unwrap_or(u32::MAX),
-            words: words.get(first..last).unwrap_or(&[]).into(),
-        }
-    }
-
     #[inline]
     fn contains(&self, bit: u32) -> bool {
         let index = (bit / 64).wrapping_sub(self.base) as usize;
         self.words
             .get(index)
             .is_some_and(|w| w >> (bit % 64) & 1 != 0)
-    }
-
-    fn is_empty(&self) -> bool {
-        self.words.is_empty()
     }
 
     fn heap_bytes(&self) -> usize {
@@ -79,19 +120,31 @@ impl Words {
 }
 
 impl PeerSet {
+    /// The set every peer passes.
+    fn everything(named_ports: Option<Arc<[u16]>>) -> PeerSet {
+        PeerSet {
+            any: true,
+            known: 0,
+            ids: IdSet::Sparse(Box::default()),
+            boundaries: Box::default(),
+            named_ports,
+        }
+    }
+
     /// Whether the peer may match: `identity` is the peer's identity (`None`: not a workload),
-    /// `class` its address class, computed only if the set holds classes.
+    /// `class` its address class, computed only if the set holds groups.
     #[inline]
     pub(crate) fn may_contain(
         &self,
         identity: Option<IdentityId>,
         port: u16,
+        groups: &AddressClasses,
         class: impl FnOnce() -> ClassId,
     ) -> bool {
         if let Some(ports) = &self.named_ports {
             match identity {
                 None => return false,
-                Some(IdentityId(id)) if id < self.known && ports.binary_search(&port).is_err() => {
+                Some(id) if id.raw() < self.known && ports.binary_search(&port).is_err() => {
                     return false;
                 }
                 Some(_) => {}
@@ -100,15 +153,15 @@ impl PeerSet {
         if self.any {
             return true;
         }
-        if let Some(IdentityId(id)) = identity {
-            if id >= self.known {
-                return true;
-            }
-            if self.ids.contains(id) {
-                return true;
-            }
+        if let Some(id) = identity.map(IdentityId::raw)
+            && (id >= self.known || self.ids.contains(id))
+        {
+            return true;
         }
-        !self.classes.is_empty() && self.classes.contains(class().0)
+        !self.boundaries.is_empty()
+            && groups
+                .chain(class())
+                .any(|boundary| self.boundaries.binary_search(&boundary).is_ok())
     }
 
     /// Heap bytes of the set's own allocation (one `Arc`).
@@ -116,8 +169,7 @@ impl PeerSet {
         2 * size_of::<usize>()
             + size_of::<PeerSet>()
             + self.ids.heap_bytes()
-            + self.classes.heap_bytes()
-            + self.named_ports.as_ref().map_or(0, |p| size_of_val(&**p))
+            + size_of_val(&*self.boundaries)
     }
 }
 
@@ -127,12 +179,11 @@ pub(crate) struct PeerSets<'a> {
     groups: &'a AddressClasses,
     /// Every identity, by id.
     keys: &'a [Option<&'a IdentityKey>],
-    /// For each tag bit, the identities holding it.
-    holders: Vec<Vec<u32>>,
-    /// Identity bitsets of tag selectors, computed when a block first needs them.
-    selector_ids: AHashMap<SelectorId, Box<[u64]>>,
-    /// Class bitsets of groups, likewise.
-    group_classes: AHashMap<u32, Box<[u64]>>,
+    holders: Holders,
+    /// Identities of tag selectors, ascending, computed when a block first needs them.
+    selector_ids: AHashMap<SelectorId, Box<[u32]>>,
+    /// The ports identities give a name, computed when a block first needs them.
+    name_ports: AHashMap<PortNameId, Arc<[u16]>>,
     shared: AHashMap<Arc<PeerSet>, ()>,
     /// Every block gets the set of all peers: no set is computed (see [`PeerSets::deferred`]).
     deferred: bool,
@@ -146,29 +197,13 @@ impl<'a> PeerSets<'a> {
         keys: &'a [Option<&'a IdentityKey>],
         tag_bits: usize,
     ) -> PeerSets<'a> {
-        let mut holders: Vec<Vec<u32>> = vec![Vec::new(); tag_bits];
-        for (id, key) in keys.iter().enumerate() {
-            let (Some(key), Ok(id)) = (key, u32::try_from(id)) else {
-                continue;
-            };
-            for (word_index, word) in key.bits.iter().enumerate() {
-                let mut rest = *word;
-                while rest != 0 {
-                    let bit = word_index * 64 + rest.trailing_zeros() as usize;
-                    rest &= rest - 1;
-                    if let Some(list) = holders.get_mut(bit) {
-                        list.push(id);
-                    }
-                }
-            }
-        }
         PeerSets {
             selectors,
             groups,
             keys,
-            holders,
+            holders: Holders::new(keys.iter().copied(), tag_bits),
             selector_ids: AHashMap::new(),
-            group_classes: AHashMap::new(),
+            name_ports: AHashMap::new(),
             shared: AHashMap::new(),
             deferred: false,
         }
@@ -188,9 +223,9 @@ impl<'a> PeerSets<'a> {
             selectors,
             groups,
             keys,
-            holders: Vec::new(),
+            holders: Holders::default(),
             selector_ids: AHashMap::new(),
-            group_classes: AHashMap::new(),
+            name_ports: AHashMap::new(),
             shared: AHashMap::new(),
             deferred: true,
         }
@@ -198,94 +233,84 @@ impl<'a> PeerSets<'a> {
 
     /// How many identities hold `bit`.
     pub(crate) fn holder_count(&self, bit: TagBit) -> usize {
-        self.holders.get(bit.0 as usize).map_or(0, Vec::len)
+        self.holders.count(bit)
     }
 
     /// The peer set of a block of candidates.
     pub(crate) fn of(&mut self, block: &[Candidate]) -> Arc<PeerSet> {
         if self.deferred {
-            return self.share(PeerSet {
-                any: true,
-                known: 0,
-                ids: Words::default(),
-                classes: Words::default(),
-                named_ports: None,
-            });
+            return self.share(PeerSet::everything(None));
         }
-        let words = self.keys.len().div_ceil(64);
+        // Blocks are all named-port candidates or none (see `ports::same_block`).
+        let named_ports = match block.first().and_then(Candidate::named) {
+            Some(_) => {
+                let mut ports: Vec<u16> = Vec::new();
+                for name in block.iter().filter_map(Candidate::named) {
+                    ports.extend_from_slice(&self.ports_named(name));
+                }
+                ports.sort_unstable();
+                ports.dedup();
+                Some(Arc::from(ports))
+            }
+            None => None,
+        };
         let mut any = false;
-        let mut ids = vec![0u64; words];
-        let mut classes: Vec<u64> = Vec::new();
+        let mut ids: Vec<u32> = Vec::new();
+        let mut boundaries: Vec<ClassId> = Vec::new();
         for candidate in block {
             let (test, word, _, _) = candidate.peer_test();
             match test {
                 PeerTest::Any => any = true,
                 PeerTest::Group => {
-                    let set = self
-                        .group_classes
-                        .entry(word)
-                        .or_insert_with(|| class_bits(self.groups, super::ids::GroupId(word)));
-                    if classes.len() < set.len() {
-                        classes.resize(set.len(), 0);
-                    }
-                    classes
-                        .iter_mut()
-                        .zip(set.iter())
-                        .for_each(|(a, b)| *a |= b);
+                    boundaries.extend_from_slice(self.groups.prefixes_of(GroupId::from_raw(word)));
                 }
                 PeerTest::TagsAll | PeerTest::TagsAny => {
                     let selector = candidate.peer();
-                    let set = match self.selector_ids.get(&selector) {
-                        Some(set) => set,
-                        None => {
-                            let computed = self.identity_bits(selector);
-                            self.selector_ids.entry(selector).or_insert(computed)
-                        }
-                    };
-                    ids.iter_mut().zip(set.iter()).for_each(|(a, b)| *a |= b);
+                    if !self.selector_ids.contains_key(&selector) {
+                        let computed = self.identities_of(selector);
+                        self.selector_ids.insert(selector, computed);
+                    }
+                    if let Some(set) = self.selector_ids.get(&selector) {
+                        ids.extend_from_slice(set);
+                    }
                 }
             }
         }
-        let known = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
-        // Blocks are all named-port candidates or none (see `ports::same_block`).
-        let named_ports = match block.first().and_then(Candidate::named) {
-            Some(_) => {
-                let mut ports: Vec<u16> = block
-                    .iter()
-                    .filter_map(Candidate::named)
-                    .flat_map(|name| {
-                        self.keys
-                            .iter()
-                            .flatten()
-                            .flat_map(|k| k.named.iter())
-                            .filter(move |e| e.name == name)
-                            .map(|e| e.port)
-                    })
-                    .collect();
-                ports.sort_unstable();
-                ports.dedup();
-                Some(ports.into_boxed_slice())
-            }
-            None => None,
-        };
-        let set = if any {
-            PeerSet {
-                any,
-                known,
-                ids: Words::default(),
-                classes: Words::default(),
-                named_ports,
-            }
-        } else {
-            PeerSet {
-                any,
-                known,
-                ids: Words::trimmed(&ids),
-                classes: Words::trimmed(&classes),
-                named_ports,
-            }
+        if any {
+            return self.share(PeerSet::everything(named_ports));
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        boundaries.sort_unstable();
+        boundaries.dedup();
+        let set = PeerSet {
+            any,
+            known: u32::try_from(self.keys.len()).unwrap_or(u32::MAX),
+            ids: IdSet::of_sorted(ids),
+            boundaries: boundaries.into_boxed_slice(),
+            named_ports,
         };
         self.share(set)
+    }
+
+    /// The ports any identity gives `name`, ascending.
+    fn ports_named(&mut self, name: PortNameId) -> Arc<[u16]> {
+        if let Some(ports) = self.name_ports.get(&name) {
+            return ports.clone();
+        }
+        let mut ports: Vec<u16> = self
+            .keys
+            .iter()
+            .flatten()
+            .flat_map(|k| k.named.iter())
+            .filter(|e| e.name == name)
+            .map(|e| e.port)
+            .collect();
+        ports.sort_unstable();
+        ports.dedup();
+        let ports: Arc<[u16]> = Arc::from(ports);
+        self.name_ports.insert(name, ports.clone());
+        ports
     }
 
     /// The shared copy of `set`.
@@ -298,48 +323,20 @@ impl<'a> PeerSets<'a> {
         set
     }
 
-    /// The identities a tag selector matches, as a bitset over every identity.
-    fn identity_bits(&self, selector: SelectorId) -> Box<[u64]> {
-        let mut bits = vec![0u64; self.keys.len().div_ceil(64)];
-        let Some(Selector::Tags(test)) = self.selectors.get(selector.0 as usize) else {
-            return bits.into();
+    /// The identities a tag selector matches, ascending: only the holders of its driver bits
+    /// are tested.
+    fn identities_of(&self, selector: SelectorId) -> Box<[u32]> {
+        let Some(Selector::Tags(test)) = self.selectors.get(selector.index()) else {
+            return Box::default();
         };
-        let mut check = |id: u32| {
+        let mut ids = Vec::new();
+        self.holders.candidates(test).for_each(|id| {
             if let Some(Some(key)) = self.keys.get(id as usize)
                 && test.matches(&key.bits)
-                && let Some(word) = bits.get_mut((id / 64) as usize)
             {
-                *word |= 1 << (id % 64);
+                ids.push(id);
             }
-        };
-        match test.required_bit() {
-            Some(bit) => self
-                .holders
-                .get(bit.0 as usize)
-                .into_iter()
-                .flatten()
-                .for_each(|id| check(*id)),
-            None => (0..self.keys.len())
-                .filter_map(|id| u32::try_from(id).ok())
-                .for_each(check),
-        }
-        bits.into()
+        });
+        ids.into_boxed_slice()
     }
-}
-
-/// The classes whose addresses are in `group`, as a bitset.
-fn class_bits(groups: &AddressClasses, group: super::ids::GroupId) -> Box<[u64]> {
-    let count = groups.class_count();
-    let mut bits = vec![0u64; count.div_ceil(64)];
-    for class in 0..count {
-        let Ok(id) = u32::try_from(class) else {
-            break;
-        };
-        if groups.contains(ClassId(id), group)
-            && let Some(word) = bits.get_mut(class / 64)
-        {
-            *word |= 1 << (class % 64);
-        }
-    }
-    bits.into()
 }

@@ -6,12 +6,15 @@ use std::sync::Arc;
 
 use ahash::AHashMap;
 
+use super::candidate::{Candidate, PeerFilter};
 use super::config::{CompileError, Config, Limit};
 use super::groups::AddressClasses;
-use super::identity::{Identity, IdentityKey, NamedPortEntry};
-use super::ids::{PortNameId, SelectorId, index_u32};
+use super::holders::{Candidates, Holders};
+use super::identity::Identity;
+use super::ids::{PortNameId, SelectorId, checked_id, index_u32};
+use super::key::{IdentityKey, NamedPortEntry};
 use super::peers::PeerSets;
-use super::ports::{Candidate, Coverage, ListInterner, PeerFilter, PortTable};
+use super::ports::{Coverage, ListInterner, PortTable};
 use super::selector::{GroupNames, Selector};
 use super::tags::TagSpace;
 use crate::firewall::{Action, FirewallConfig, RuleId, ServicePorts, Workload};
@@ -41,7 +44,7 @@ struct CompiledRule {
     direction: Direction,
     action: Action,
     /// endpoint_1: which identities the rule is about.
-    local: Selector,
+    local: SelectorId,
     /// endpoint_2.
     peer: SelectorId,
     service: CompiledService,
@@ -52,7 +55,7 @@ pub(crate) struct Policies {
     pub(crate) tags: TagSpace,
     port_names: AHashMap<String, PortNameId>,
     rules: Box<[CompiledRule]>,
-    /// endpoint_2 selectors, deduplicated.
+    /// Endpoint selectors (endpoint_1 and endpoint_2), deduplicated.
     pub(crate) selectors: Box<[Selector]>,
     pub(crate) groups: AddressClasses,
     pub(crate) config: Config,
@@ -79,29 +82,31 @@ impl Policies {
         let mut port_names: AHashMap<String, PortNameId> = AHashMap::new();
         let mut rules = Vec::with_capacity(rule_count);
         for (id, _, rule) in firewall.rules() {
-            let local =
-                Selector::compile(&rule.endpoint_1, &mut tags, &group_names, &mut used_groups);
-            let peer = match selector_ids.get(&rule.endpoint_2) {
-                Some(peer) => *peer,
-                None => {
-                    let peer = SelectorId(checked_index(selectors.len(), Limit::Rules)?);
-                    selectors.push(Selector::compile(
-                        &rule.endpoint_2,
-                        &mut tags,
-                        &group_names,
-                        &mut used_groups,
-                    ));
-                    selector_ids.insert(&rule.endpoint_2, peer);
-                    peer
+            // Endpoints repeat (a policy's allow rules and its deny-all share endpoint_1;
+            // peers recur across policies): each is compiled and stored once.
+            let mut intern = |endpoint| -> Result<SelectorId, CompileError> {
+                if let Some(id) = selector_ids.get(endpoint) {
+                    return Ok(*id);
                 }
+                let id = SelectorId::from_raw(checked_id(selectors.len(), "endpoint selectors")?);
+                selectors.push(Selector::compile(
+                    endpoint,
+                    &mut tags,
+                    &group_names,
+                    &mut used_groups,
+                ));
+                selector_ids.insert(endpoint, id);
+                Ok(id)
             };
+            let local = intern(&rule.endpoint_1)?;
+            let peer = intern(&rule.endpoint_2)?;
             let protocol = rule.service.protocol;
             let service = match (&rule.service.ports, protocol) {
                 (ServicePorts::Any, None) => CompiledService::Everything,
                 (ServicePorts::Any, Some(p)) => CompiledService::Protocol(p),
                 (ServicePorts::Range(range), p) => CompiledService::Range(p, *range),
                 (ServicePorts::Named(name), p) => {
-                    let next = PortNameId(checked_index(port_names.len(), Limit::Rules)?);
+                    let next = PortNameId::from_raw(checked_id(port_names.len(), "port names")?);
                     let name = *port_names.entry(name.clone()).or_insert(next);
                     CompiledService::Named(p, name)
                 }
@@ -124,6 +129,16 @@ impl Policies {
             groups,
             config,
         })
+    }
+
+    /// The selector `id` names ([`Selector::Never`] for an id this build did not give out).
+    pub(crate) fn selector(&self, id: SelectorId) -> &Selector {
+        static NEVER: Selector = Selector::Never;
+        debug_assert!(
+            (id.index()) < self.selectors.len(),
+            "selector {id:?} out of range"
+        );
+        self.selectors.get(id.index()).unwrap_or(&NEVER)
     }
 
     /// Rules compiled.
@@ -152,7 +167,7 @@ impl Policies {
         }
         named.sort_unstable();
         IdentityKey {
-            bits: self.tags.bitset(&workload.tags).into(),
+            bits: self.tags.bitset(&workload.tags),
             named: named.into(),
         }
     }
@@ -172,7 +187,7 @@ impl Policies {
             .iter()
             .filter_map(|id| all.get(*id).copied().flatten().cloned())
             .collect();
-        let holders = self.holders(&keys);
+        let holders = Holders::new(keys.iter().map(Some), self.tags.bit_count());
         let selected = self.select_rules(&keys, &holders);
         let peers = if defer_peer_sets {
             PeerSets::deferred(&self.selectors, &self.groups, all)
@@ -202,32 +217,11 @@ impl Policies {
         Ok(identities)
     }
 
-    /// For each tag bit, the identities (positions in `keys`) holding it: a rule requiring a bit
-    /// only tests those, and a rare bit makes a good filter.
-    fn holders(&self, keys: &[IdentityKey]) -> Vec<Vec<u32>> {
-        let mut holders: Vec<Vec<u32>> = vec![Vec::new(); self.tags.bit_count()];
-        for (position, key) in keys.iter().enumerate() {
-            for (word_index, word) in key.bits.iter().enumerate() {
-                let mut rest = *word;
-                while rest != 0 {
-                    let bit = word_index * 64 + rest.trailing_zeros() as usize;
-                    rest &= rest - 1;
-                    if let (Some(list), Some(position)) =
-                        (holders.get_mut(bit), index_u32(position))
-                    {
-                        list.push(position);
-                    }
-                }
-            }
-        }
-        holders
-    }
-
     /// For each identity, the positions of the rules (ingress, egress) whose endpoint_1 may
     /// select it, in rule order.
-    fn select_rules(&self, keys: &[IdentityKey], holders: &[Vec<u32>]) -> Vec<[Vec<u32>; 2]> {
-        let all: Vec<u32> = (0..keys.len()).filter_map(index_u32).collect();
+    fn select_rules(&self, keys: &[IdentityKey], holders: &Holders) -> Vec<[Vec<u32>; 2]> {
         let mut selected: Vec<[Vec<u32>; 2]> = vec![[Vec::new(), Vec::new()]; keys.len()];
+        let all = Candidates::All(0..index_u32(keys.len()).unwrap_or(u32::MAX));
         for (rule_position, rule) in self.rules.iter().enumerate() {
             let Some(rule_position) = index_u32(rule_position) else {
                 continue;
@@ -236,26 +230,25 @@ impl Policies {
                 Direction::Ingress => 0,
                 Direction::Egress => 1,
             };
-            let candidates: &[u32] = match &rule.local {
-                Selector::Never => &[],
-                Selector::Tags(test) => match test.required_bit() {
-                    Some(bit) => holders.get(bit.0 as usize).map_or(&[], |h| h),
-                    None => &all,
-                },
-                Selector::Any | Selector::Group(_) => &all,
+            let test = match self.selector(rule.local) {
+                Selector::Never => continue,
+                Selector::Tags(test) => Some(test),
+                Selector::Any | Selector::Group(_) => None,
             };
-            for position in candidates {
-                let Some(key) = keys.get(*position as usize) else {
-                    continue;
+            let candidates = match test {
+                Some(test) => holders.candidates(test),
+                None => all.clone(),
+            };
+            candidates.for_each(|position| {
+                let selects = match (test, keys.get(position as usize)) {
+                    (Some(test), Some(key)) => test.matches(&key.bits),
+                    (None, Some(_)) => true,
+                    (_, None) => false,
                 };
-                let selects = match &rule.local {
-                    Selector::Tags(test) => test.matches(&key.bits),
-                    _ => true,
-                };
-                if selects && let Some(lists) = selected.get_mut(*position as usize) {
+                if selects && let Some(lists) = selected.get_mut(position as usize) {
                     lists[side].push(rule_position);
                 }
-            }
+            });
         }
         selected
     }
@@ -299,14 +292,18 @@ impl Policies {
                 // The rarest bit among all identities (the possible peers) filters best.
                 let peers = context.interner.peers();
                 self.selectors
-                    .get(rule.peer.0 as usize)
+                    .get(rule.peer.index())
                     .and_then(|s| s.filter(|bit| peers.holder_count(bit)))
             });
             if let Some(filter) = filter {
                 self.cover(rule, filter, direction, &table_key.named, &mut candidates);
             }
         }
-        let table = Arc::new(PortTable::build(&candidates, context.interner));
+        let table = Arc::new(PortTable::build(
+            &candidates,
+            context.interner,
+            &self.config,
+        ));
         context.tables.insert(table_key, table.clone());
         table
     }
@@ -321,8 +318,8 @@ impl Policies {
         own_ports: &[NamedPortEntry],
         out: &mut Vec<(Candidate, Coverage)>,
     ) {
-        let local_group = match rule.local {
-            Selector::Group(group) => Some(group),
+        let local_group = match self.selector(rule.local) {
+            Selector::Group(group) => Some(*group),
             _ => None,
         };
         let candidate =
@@ -374,11 +371,6 @@ impl Policies {
                 .map(|k| k.capacity() + size_of::<(String, PortNameId)>())
                 .sum::<usize>()
             + self.rules.len() * size_of::<CompiledRule>()
-            + self
-                .rules
-                .iter()
-                .map(|r| r.local.heap_bytes())
-                .sum::<usize>()
             + self.selectors.len() * size_of::<Selector>()
             + self
                 .selectors
@@ -403,12 +395,4 @@ struct TableKey {
     direction: Direction,
     rules: Vec<u32>,
     named: Box<[NamedPortEntry]>,
-}
-
-fn checked_index(index: usize, limit: Limit) -> Result<u32, CompileError> {
-    index_u32(index).ok_or(CompileError::LimitExceeded {
-        limit,
-        count: index,
-        max: u32::MAX as usize,
-    })
 }

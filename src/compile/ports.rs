@@ -1,130 +1,32 @@
 //! The port index: for one identity and direction, the candidate rules for each protocol and
 //! destination port, in first-match order.
 //!
-//! Ported protocols (TCP, UDP, SCTP) split 0-65535 into disjoint intervals, each with the
-//! ordered list of rules that can match there; other protocols get a list each (those that
-//! some rule names) and a default list. Equal lists are shared ([`ListInterner`]).
+//! For each ported protocol (TCP, UDP, SCTP) the candidates covering every port form one
+//! *wide* list, and the others (*narrow*: a port range, a resolved named port) are split over
+//! disjoint port intervals, each with the ordered list of narrow rules that can match there. A
+//! lookup takes the first match of its interval's list, then looks in the wide list only for
+//! a match that comes earlier in rule order. Keeping wide rules (default-deny, allow-all,
+//! port-less allows) out of the intervals is what keeps the intervals small: their lists
+//! would otherwise repeat every wide rule once per interval.
+//!
+//! Splitting costs the sum of the interval lists' lengths, which overlapping ranges make
+//! quadratic (policy `i` admitting ports `[i, 65535]`). The split is computed by one sweep
+//! that stops once that sum passes a budget linear in the narrow candidates
+//! ([`Config::split_factor`]); past it the
+//! protocol's narrow candidates stay one *scan* list, each with its port range, tested in
+//! order: a bounded representation, counted by [`PortTable::degraded`].
+//!
+//! Other protocols get a list each (those that some rule names) and a default list. Equal
+//! lists are shared ([`ListInterner`]).
 
 use std::sync::Arc;
 
 use ahash::AHashMap;
 
-use super::ids::{GroupId, PortNameId, SelectorId};
+use super::candidate::Candidate;
+use super::config::Config;
 use super::peers::{PeerSet, PeerSets};
-use crate::firewall::{Action, RuleId};
 use crate::protocol::{PortRange, Protocol};
-
-/// How a candidate tests the peer (endpoint_2), kept in the candidate itself so that most
-/// candidates are rejected without leaving the list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum PeerTest {
-    /// Every peer matches.
-    Any,
-    /// The peer's address is in group `word`.
-    Group,
-    /// The peer is a workload and has every bit of `mask` in bitset word `word`.
-    TagsAll,
-    /// The peer is a workload and has some bit of `mask` in bitset word `word`.
-    TagsAny,
-}
-
-/// The peer test of a candidate: a word test that is either the whole endpoint_2 test
-/// (`exact`) or a necessary condition for it (then the selector decides).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct PeerFilter {
-    pub(crate) test: PeerTest,
-    pub(crate) word: u32,
-    pub(crate) mask: u64,
-    pub(crate) exact: bool,
-}
-
-impl PeerFilter {
-    /// The filter that passes every peer.
-    pub(crate) const ANY: PeerFilter = PeerFilter {
-        test: PeerTest::Any,
-        word: 0,
-        mask: 0,
-        exact: true,
-    };
-}
-
-/// A rule as a port list holds it: what is left to test once protocol and port matched.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Candidate {
-    mask: u64,
-    word: u32,
-    rule: u32,
-    peer: u32,
-    /// The group the local address must be in (endpoint_1 is an address group), or `NONE`.
-    local_group: u32,
-    /// The port name the peer (the destination) must give the tuple's port, or `NONE`.
-    named: u32,
-    action: Action,
-    test: PeerTest,
-    exact: bool,
-}
-
-const NONE: u32 = u32::MAX;
-
-impl Candidate {
-    /// A candidate for `rule`, whose endpoint_2 is `peer`, pre-tested by `filter`.
-    pub(crate) fn new(
-        rule: RuleId,
-        action: Action,
-        peer: SelectorId,
-        filter: PeerFilter,
-        local_group: Option<GroupId>,
-        named: Option<PortNameId>,
-    ) -> Candidate {
-        Candidate {
-            mask: filter.mask,
-            word: filter.word,
-            rule: rule.0,
-            peer: peer.0,
-            local_group: local_group.map_or(NONE, |g| g.0),
-            named: named.map_or(NONE, |n| n.0),
-            action,
-            test: filter.test,
-            exact: filter.exact,
-        }
-    }
-
-    /// The rule.
-    #[inline]
-    pub(crate) fn rule(&self) -> RuleId {
-        RuleId(self.rule)
-    }
-
-    /// The rule's action.
-    #[inline]
-    pub(crate) fn action(&self) -> Action {
-        self.action
-    }
-
-    /// The endpoint_2 selector.
-    #[inline]
-    pub(crate) fn peer(&self) -> SelectorId {
-        SelectorId(self.peer)
-    }
-
-    /// The inline peer test: kind, word (or group id), mask, and whether it is the whole test.
-    #[inline]
-    pub(crate) fn peer_test(&self) -> (PeerTest, u32, u64, bool) {
-        (self.test, self.word, self.mask, self.exact)
-    }
-
-    /// The group endpoint_1 names, if it is an address group.
-    #[inline]
-    pub(crate) fn local_group(&self) -> Option<GroupId> {
-        (self.local_group != NONE).then_some(GroupId(self.local_group))
-    }
-
-    /// The port name to resolve on the peer, if the service names a port (egress only).
-    #[inline]
-    pub(crate) fn named(&self) -> Option<PortNameId> {
-        (self.named != NONE).then_some(PortNameId(self.named))
-    }
-}
 
 /// Where a candidate applies.
 #[derive(Clone, Copy, Debug)]
@@ -153,15 +55,17 @@ pub(crate) struct Block {
 }
 
 impl CandidateList {
-    /// The blocks, each with its candidates, in rule order.
+    /// The blocks, each with the position of its first candidate and its candidates, in rule
+    /// order.
     #[inline]
-    pub(crate) fn blocks(&self) -> impl Iterator<Item = (&PeerSet, &[Candidate])> {
+    pub(crate) fn blocks(&self) -> impl Iterator<Item = (&PeerSet, usize, &[Candidate])> {
         let mut start = 0usize;
         self.blocks.iter().map(move |block| {
             let end = block.end as usize;
             let candidates = self.candidates.get(start..end).unwrap_or(&[]);
+            let first = start;
             start = end;
-            (&*block.peers, candidates)
+            (&*block.peers, first, candidates)
         })
     }
 
@@ -212,6 +116,19 @@ impl<'a> ListInterner<'a> {
         if let Some(existing) = self.lists.get(&candidates) {
             return existing.clone();
         }
+        let list = self.blocks_of(candidates.clone());
+        self.lists.insert(candidates, list.clone());
+        list
+    }
+
+    /// A list of its own (a scan list: its candidates may repeat a rule, with other ports,
+    /// so it is never shared with a list that does not carry the same ranges).
+    fn intern_unshared(&mut self, candidates: Vec<Candidate>) -> List {
+        self.blocks_of(candidates.into())
+    }
+
+    /// Cuts `candidates` into blocks with their peer sets.
+    fn blocks_of(&mut self, candidates: Box<[Candidate]>) -> List {
         self.entries += candidates.len();
         let mut blocks = Vec::new();
         let mut start = 0;
@@ -224,12 +141,10 @@ impl<'a> ListInterner<'a> {
                 });
             }
         }
-        let list = Arc::new(CandidateList {
+        Arc::new(CandidateList {
             blocks: blocks.into(),
-            candidates: candidates.clone(),
-        });
-        self.lists.insert(candidates, list.clone());
-        list
+            candidates,
+        })
     }
 
     /// The peer sets builder, for what it knows of identities.
@@ -250,74 +165,193 @@ const BLOCK: usize = 32;
 /// whole run of allows with one test) and both or neither resolving a named port on the peer
 /// (a peer with the wrong port would otherwise scan the plain ones too).
 fn same_block(a: &Candidate, b: &Candidate) -> bool {
-    a.action == b.action && (a.named == NONE) == (b.named == NONE)
+    a.action() == b.action() && a.named().is_none() == b.named().is_none()
 }
 
-/// Disjoint port intervals of one ported protocol.
+/// The candidates of one ported protocol.
 #[derive(Debug)]
 struct Intervals {
+    narrow: Narrow,
+    /// Candidates covering every port, in rule order.
+    wide: List,
+}
+
+/// The narrow candidates of one ported protocol.
+#[derive(Debug)]
+enum Narrow {
     /// Interval starts, ascending (the first is 0), each with its list.
-    entries: Box<[(u16, List)]>,
+    Split(Box<[(u16, List)]>),
+    /// One list in rule order, `ranges[i]` the ports of candidate `i` (over budget to split).
+    Scan {
+        list: List,
+        ranges: Box<[PortRange]>,
+    },
+}
+
+/// Where a lookup finds its candidates: the narrow list (with per-candidate port ranges when
+/// it is a scan list), then the wide list for anything earlier.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Found<'a> {
+    /// Narrow candidates that may match the port.
+    pub(crate) narrow: &'a CandidateList,
+    /// For a scan list: each candidate's ports, to test before anything else.
+    pub(crate) ranges: Option<&'a [PortRange]>,
+    /// Candidates that match every port (none for protocols without ports).
+    pub(crate) wide: Option<&'a CandidateList>,
 }
 
 impl Intervals {
     fn build(
         entries: &[(usize, Candidate, PortRange)],
         interner: &mut ListInterner<'_>,
+        config: &Config,
     ) -> Intervals {
-        let mut bounds: Vec<u16> = vec![0];
-        for (_, _, range) in entries {
-            bounds.push(range.start);
-            if let Some(after) = range.end.checked_add(1) {
-                bounds.push(after);
+        type Entry = (usize, Candidate, PortRange);
+        let (wide, narrow): (Vec<&Entry>, Vec<&Entry>) = entries
+            .iter()
+            .partition(|(_, _, range)| *range == PortRange::ALL);
+        let wide = interner.intern(ordered(wide.iter().map(|(o, c, _)| (*o, *c))));
+        let budget = config.split_budget(narrow.len());
+        let narrow = match split(&narrow, budget) {
+            Some(lists) => {
+                let mut intervals: Vec<(u16, List)> = Vec::with_capacity(lists.len());
+                for (start, list) in lists {
+                    let list = interner.intern(list);
+                    // Neighbouring intervals with the same list are one interval.
+                    if intervals
+                        .last()
+                        .is_some_and(|(_, last)| Arc::ptr_eq(last, &list))
+                    {
+                        continue;
+                    }
+                    intervals.push((start, list));
+                }
+                Narrow::Split(intervals.into())
             }
-        }
-        bounds.sort_unstable();
-        bounds.dedup();
-        let mut intervals: Vec<(u16, List)> = Vec::with_capacity(bounds.len());
-        for start in bounds {
-            let list = interner.intern(ordered(
-                entries
-                    .iter()
-                    .filter(|(_, _, r)| r.contains(start))
-                    .map(|(order, c, _)| (*order, *c)),
-            ));
-            // Neighbouring intervals with the same list are one interval.
-            if intervals
-                .last()
-                .is_some_and(|(_, last)| Arc::ptr_eq(last, &list))
-            {
-                continue;
+            None => {
+                let mut sorted: Vec<&(usize, Candidate, PortRange)> = narrow.clone();
+                sorted.sort_by_key(|(order, _, range)| (*order, range.start));
+                Narrow::Scan {
+                    list: interner.intern_unshared(sorted.iter().map(|(_, c, _)| *c).collect()),
+                    ranges: sorted.iter().map(|(_, _, r)| *r).collect(),
+                }
             }
-            intervals.push((start, list));
-        }
-        Intervals {
-            entries: intervals.into(),
-        }
+        };
+        Intervals { narrow, wide }
     }
 
     #[inline]
-    fn find(&self, port: u16) -> Option<&CandidateList> {
-        let index = match self.entries.len() {
-            1 => 0,
-            _ => self
-                .entries
-                .partition_point(|(start, _)| *start <= port)
-                .saturating_sub(1),
+    fn find(&self, port: u16) -> Option<Found<'_>> {
+        let (narrow, ranges) = match &self.narrow {
+            Narrow::Split(entries) => {
+                let index = match entries.len() {
+                    1 => 0,
+                    _ => entries
+                        .partition_point(|(start, _)| *start <= port)
+                        .saturating_sub(1),
+                };
+                (&*entries.get(index)?.1, None)
+            }
+            Narrow::Scan { list, ranges } => (&**list, Some(&**ranges)),
         };
-        self.entries.get(index).map(|(_, l)| &**l)
+        Some(Found {
+            narrow,
+            ranges,
+            wide: Some(&self.wide),
+        })
+    }
+
+    fn lists(&self) -> impl Iterator<Item = &List> {
+        let narrow: Box<dyn Iterator<Item = &List>> = match &self.narrow {
+            Narrow::Split(entries) => Box::new(entries.iter().map(|(_, l)| l)),
+            Narrow::Scan { list, .. } => Box::new(std::iter::once(list)),
+        };
+        narrow.chain(std::iter::once(&self.wide))
+    }
+
+    fn degraded(&self) -> bool {
+        matches!(self.narrow, Narrow::Scan { .. })
     }
 
     fn heap_bytes(&self) -> usize {
-        size_of_val(&*self.entries)
+        match &self.narrow {
+            Narrow::Split(entries) => size_of_val(&**entries),
+            Narrow::Scan { ranges, .. } => size_of_val(&**ranges),
+        }
     }
 }
 
+/// The narrow candidates' lists per interval (interval start, candidates in rule order), by
+/// one sweep over the range ends; `None` once the lists' total length passes `budget`.
+fn split(
+    entries: &[&(usize, Candidate, PortRange)],
+    budget: usize,
+) -> Option<Vec<(u16, Vec<Candidate>)>> {
+    // (port, opens) events; a range closing at `end` is gone from `end + 1`.
+    let mut events: Vec<(u32, bool, usize)> = Vec::with_capacity(2 * entries.len());
+    for (index, (_, _, range)) in entries.iter().enumerate() {
+        events.push((u32::from(range.start), true, index));
+        events.push((u32::from(range.end) + 1, false, index));
+    }
+    events.sort_unstable();
+    // Sorted by (rule order, entry): an insertion or removal costs at most the length of the
+    // list emitted at that bound, which the budget already pays for.
+    let mut active: Vec<((usize, usize), Candidate)> = Vec::new();
+    let mut lists: Vec<(u16, Vec<Candidate>)> = vec![(0, Vec::new())];
+    let mut total = 0usize;
+    let mut at = 0;
+    while let Some(&(port, _, _)) = events.get(at) {
+        while let Some(&(p, opens, index)) = events.get(at)
+            && p == port
+        {
+            if let Some((order, candidate, _)) = entries.get(index) {
+                let key = (*order, index);
+                match (active.binary_search_by_key(&key, |(k, _)| *k), opens) {
+                    (Err(at), true) => active.insert(at, (key, *candidate)),
+                    (Ok(at), false) => {
+                        active.remove(at);
+                    }
+                    _ => {}
+                }
+            }
+            at += 1;
+        }
+        let Ok(start) = u16::try_from(port) else {
+            break;
+        };
+        total += active.len();
+        if total > budget {
+            return None;
+        }
+        let mut list: Vec<Candidate> = Vec::with_capacity(active.len());
+        let mut last_order = None;
+        for ((order, _), candidate) in &active {
+            // A rule covers a port once, whatever ranges brought it here.
+            if last_order != Some(*order) {
+                list.push(*candidate);
+                last_order = Some(*order);
+                if candidate.is_unconditional() {
+                    break;
+                }
+            }
+        }
+        match lists.last_mut() {
+            Some((last_start, last)) if *last_start == start => *last = list,
+            _ => lists.push((start, list)),
+        }
+    }
+    Some(lists)
+}
+
 /// Candidates in rule order, each once.
+/// Candidates in rule order, each once, up to the first unconditional one.
 fn ordered(candidates: impl Iterator<Item = (usize, Candidate)>) -> Vec<Candidate> {
     let mut list: Vec<(usize, Candidate)> = candidates.collect();
     list.sort_by_key(|(order, _)| *order);
     list.dedup_by_key(|(order, _)| *order);
+    if let Some(last) = list.iter().position(|(_, c)| c.is_unconditional()) {
+        list.truncate(last + 1);
+    }
     list.into_iter().map(|(_, c)| c).collect()
 }
 
@@ -347,6 +381,7 @@ impl PortTable {
     pub(crate) fn build(
         candidates: &[(Candidate, Coverage)],
         interner: &mut ListInterner<'_>,
+        config: &Config,
     ) -> PortTable {
         let mut ported: [Vec<(usize, Candidate, PortRange)>; 3] = Default::default();
         let mut portless: Vec<(usize, Candidate, Option<u8>)> = Vec::new();
@@ -366,7 +401,7 @@ impl PortTable {
                 Coverage::Portless(number) => portless.push((order, *candidate, Some(number))),
             }
         }
-        let [tcp, udp, sctp] = ported.map(|entries| Intervals::build(&entries, interner));
+        let [tcp, udp, sctp] = ported.map(|entries| Intervals::build(&entries, interner, config));
         let mut numbers: Vec<u8> = portless.iter().filter_map(|(_, _, n)| *n).collect();
         numbers.sort_unstable();
         numbers.dedup();
@@ -397,27 +432,40 @@ impl PortTable {
 
     /// The candidates for a protocol and destination port, in rule order.
     #[inline]
-    pub(crate) fn candidates(&self, protocol: Protocol, port: u16) -> Option<&CandidateList> {
+    pub(crate) fn candidates(&self, protocol: Protocol, port: u16) -> Option<Found<'_>> {
         let [tcp, udp, sctp] = &self.ported;
         match protocol {
             Protocol::Tcp => tcp.find(port),
             Protocol::Udp => udp.find(port),
             Protocol::Sctp => sctp.find(port),
             Protocol::Other(number) => {
-                match self.other.binary_search_by_key(&number, |(n, _)| *n) {
-                    Ok(index) => self.other.get(index).map(|(_, l)| &**l),
-                    Err(_) => Some(&self.other_default),
-                }
+                let list = match self.other.binary_search_by_key(&number, |(n, _)| *n) {
+                    Ok(index) => self.other.get(index).map(|(_, l)| &**l)?,
+                    Err(_) => &*self.other_default,
+                };
+                Some(Found {
+                    narrow: list,
+                    ranges: None,
+                    wide: None,
+                })
             }
         }
     }
 
-    /// Where the candidate list of a ported protocol changes: interval starts, ascending, the
-    /// first 0 (none for a protocol without ports). For [`super::Decision::port_boundaries`].
-    pub(crate) fn port_starts(&self, protocol: Protocol) -> &[(u16, List)] {
-        match ported_slot(protocol).and_then(|slot| self.ported.get(slot)) {
-            Some(intervals) => &intervals.entries,
-            None => &[],
+    /// Ports where the candidates of a ported protocol can change, in no particular order: the
+    /// interval starts of a split table, or each scanned candidate's first port and the port
+    /// after its last (wide candidates cover every port and add none). None for a protocol
+    /// without ports. For [`super::Decision::port_boundaries`].
+    pub(crate) fn port_starts(&self, protocol: Protocol) -> Vec<u16> {
+        let Some(intervals) = ported_slot(protocol).and_then(|slot| self.ported.get(slot)) else {
+            return Vec::new();
+        };
+        match &intervals.narrow {
+            Narrow::Split(entries) => entries.iter().map(|(start, _)| *start).collect(),
+            Narrow::Scan { ranges, .. } => ranges
+                .iter()
+                .flat_map(|range| std::iter::once(range.start).chain(range.end.checked_add(1)))
+                .collect(),
         }
     }
 
@@ -431,9 +479,14 @@ impl PortTable {
     pub(crate) fn lists(&self) -> impl Iterator<Item = &List> {
         self.ported
             .iter()
-            .flat_map(|p| p.entries.iter().map(|(_, l)| l))
+            .flat_map(Intervals::lists)
             .chain(self.other.iter().map(|(_, l)| l))
             .chain(std::iter::once(&self.other_default))
+    }
+
+    /// How many of the ported protocols keep their narrow candidates as a scan list.
+    pub(crate) fn degraded(&self) -> usize {
+        self.ported.iter().filter(|p| p.degraded()).count()
     }
 
     /// Heap bytes of the table itself; its lists are shared, and counted by the caller.

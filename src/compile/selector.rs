@@ -2,10 +2,10 @@
 
 use ahash::AHashMap;
 
+use super::candidate::{PeerFilter, PeerTest};
 use super::groups::AddressClasses;
 use super::ids::{ClassId, GroupId, TagBit, index_u32};
-use super::ports::{PeerFilter, PeerTest};
-use super::tags::{TagSpace, TagTest};
+use super::tags::{TagBits, TagSpace, TagTest};
 use crate::firewall::{AddressGroup, Endpoint};
 
 /// A compiled endpoint.
@@ -58,7 +58,7 @@ impl Selector {
                         if let Some(flag) = used_groups.get_mut(index) {
                             *flag = true;
                         }
-                        Selector::Group(GroupId(id))
+                        Selector::Group(GroupId::from_raw(id))
                     }
                     None => Selector::Never,
                 }
@@ -71,7 +71,7 @@ impl Selector {
     #[inline]
     pub(crate) fn matches(
         &self,
-        bits: Option<&[u64]>,
+        bits: Option<&TagBits>,
         groups: &AddressClasses,
         class: impl FnOnce() -> ClassId,
     ) -> bool {
@@ -91,7 +91,7 @@ impl Selector {
             Selector::Never => None,
             Selector::Group(group) => Some(PeerFilter {
                 test: PeerTest::Group,
-                word: group.0,
+                word: group.raw(),
                 mask: 0,
                 exact: true,
             }),

@@ -39,18 +39,13 @@ fn kind_index(kind: TagKind) -> usize {
 }
 
 impl TagSpace {
-    /// How many `u64` words a bitset over this space takes.
-    pub(crate) fn words(&self) -> usize {
-        (self.bits as usize).div_ceil(64)
-    }
-
     /// How many bits were assigned.
     pub(crate) fn bit_count(&self) -> usize {
         self.bits as usize
     }
 
     fn next_bit(&mut self) -> TagBit {
-        let bit = TagBit(self.bits);
+        let bit = TagBit::from_raw(self.bits);
         self.bits += 1;
         bit
     }
@@ -105,9 +100,10 @@ impl TagSpace {
                         [] => return None,
                         [bit] => all.set(*bit),
                         _ => {
-                            let mut mask = MaskBuilder::default();
-                            bits.iter().for_each(|b| mask.set(*b));
-                            any.push(mask.finish());
+                            let mut bits = bits;
+                            bits.sort_unstable();
+                            bits.dedup();
+                            any.push(bits.into_boxed_slice());
                         }
                     }
                 }
@@ -134,21 +130,23 @@ impl TagSpace {
         })
     }
 
-    /// The bitset of a workload with these tags: `words()` words.
-    pub(crate) fn bitset(&self, tags: &BTreeSet<Tag>) -> Vec<u64> {
-        let mut words = vec![0u64; self.words()];
+    /// The tag bits of a workload with these tags.
+    pub(crate) fn bitset(&self, tags: &BTreeSet<Tag>) -> TagBits {
+        let mut words = MaskBuilder::default();
         for tag in tags {
             let Some(key) = self.keys[kind_index(tag.kind)].get(&tag.key) else {
                 continue;
             };
             if let Some(bit) = key.exists {
-                set_bit(&mut words, bit);
+                words.set(bit);
             }
             if let Some(bit) = key.values.get(&tag.value) {
-                set_bit(&mut words, *bit);
+                words.set(*bit);
             }
         }
-        words
+        TagBits {
+            words: words.0.into_iter().filter(|(_, mask)| *mask != 0).collect(),
+        }
     }
 
     /// Heap bytes, estimated.
@@ -169,9 +167,46 @@ impl TagSpace {
     }
 }
 
-fn set_bit(words: &mut [u64], bit: TagBit) {
-    if let Some(word) = words.get_mut((bit.0 / 64) as usize) {
-        *word |= 1 << (bit.0 % 64);
+/// A workload's tag bits, kept as its nonzero 64-bit words by ascending word index: a
+/// workload holds a handful of tags however many the policies mention, so a dense bitset per
+/// identity would grow with identities times mentioned tags.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct TagBits {
+    words: Box<[(u32, u64)]>,
+}
+
+impl TagBits {
+    /// Word `index` of the bitset.
+    #[inline]
+    pub(crate) fn word(&self, index: u32) -> u64 {
+        let found = match self.words.len() {
+            0..=8 => self.words.iter().find(|(i, _)| *i == index),
+            _ => self
+                .words
+                .binary_search_by_key(&index, |(i, _)| *i)
+                .ok()
+                .and_then(|at| self.words.get(at)),
+        };
+        found.map_or(0, |(_, word)| *word)
+    }
+
+    /// The set bits, ascending.
+    pub(crate) fn ones(&self) -> impl Iterator<Item = TagBit> + '_ {
+        self.words.iter().flat_map(|(index, word)| {
+            let (index, mut rest) = (*index, *word);
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = TagBit::from_raw(index * 64 + rest.trailing_zeros());
+                    rest &= rest - 1;
+                    bit
+                })
+            })
+        })
+    }
+
+    /// Heap bytes.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        size_of_val(&*self.words)
     }
 }
 
@@ -187,7 +222,7 @@ struct MaskBuilder(BTreeMap<u32, u64>);
 
 impl MaskBuilder {
     fn set(&mut self, bit: TagBit) {
-        *self.0.entry(bit.0 / 64).or_default() |= 1 << (bit.0 % 64);
+        *self.0.entry(bit.raw() / 64).or_default() |= 1 << (bit.raw() % 64);
     }
 
     fn finish(self) -> Box<[Word]> {
@@ -199,24 +234,37 @@ impl MaskBuilder {
 }
 
 /// A compiled tag expression: all of `all`, none of `none`, and at least one bit of each `any`.
+///
+/// `all` and `none` are word masks (a few bits, often in one word); each `any` set (an `In`
+/// of several values) is its sorted bits, four bytes a value however far apart their bits
+/// are: per-pod `In` lists name bits spread over the whole tag space.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct TagTest {
     all: Box<[Word]>,
     none: Box<[Word]>,
-    any: Box<[Box<[Word]>]>,
+    any: Box<[Box<[TagBit]>]>,
+}
+
+/// The one-word mask of `bits`, when they all sit in one word.
+fn one_word(bits: &[TagBit]) -> Option<Word> {
+    let index = bits.first()?.raw() / 64;
+    bits.iter().all(|b| b.raw() / 64 == index).then(|| Word {
+        index,
+        mask: bits.iter().fold(0, |mask, b| mask | 1 << (b.raw() % 64)),
+    })
 }
 
 impl TagTest {
     /// Whether a workload with this bitset satisfies the expression.
     #[inline]
-    pub(crate) fn matches(&self, bits: &[u64]) -> bool {
-        let word = |w: &Word| bits.get(w.index as usize).copied().unwrap_or(0) & w.mask;
+    pub(crate) fn matches(&self, bits: &TagBits) -> bool {
+        let word = |w: &Word| bits.word(w.index) & w.mask;
         self.all.iter().all(|w| word(w) == w.mask)
             && self.none.iter().all(|w| word(w) == 0)
             && self
                 .any
                 .iter()
-                .all(|mask| mask.iter().any(|w| word(w) != 0))
+                .all(|set| bits.ones().any(|bit| set.binary_search(&bit).is_ok()))
     }
 
     /// A one-word test of a bitset: `(word, mask, all, exact)`. With `all` it asks for every
@@ -233,7 +281,7 @@ impl TagTest {
         if self.none.is_empty()
             && self.all.is_empty()
             && let [set] = self.any.as_ref()
-            && let [word] = set.as_ref()
+            && let Some(word) = one_word(set)
         {
             return (word.index, word.mask, false, true);
         }
@@ -245,7 +293,7 @@ impl TagTest {
             let mut rest = w.mask;
             let mut total = 0;
             while rest != 0 {
-                total += holders(TagBit(w.index * 64 + rest.trailing_zeros()));
+                total += holders(TagBit::from_raw(w.index * 64 + rest.trailing_zeros()));
                 rest &= rest - 1;
             }
             total
@@ -266,10 +314,10 @@ impl TagTest {
                 })
             })
         });
-        let sets = self.any.iter().filter_map(|set| match set.as_ref() {
-            [word] => Some((*word, false)),
-            _ => None,
-        });
+        let sets = self
+            .any
+            .iter()
+            .filter_map(|set| one_word(set).map(|word| (word, false)));
         singles
             .chain(sets)
             .min_by_key(|(word, _)| weight(word))
@@ -279,11 +327,25 @@ impl TagTest {
             })
     }
 
-    /// A bit every matching workload must have, if any: used to narrow the search.
-    pub(crate) fn required_bit(&self) -> Option<TagBit> {
-        self.all
-            .first()
-            .map(|w| TagBit(w.index * 64 + w.mask.trailing_zeros()))
+    /// Bits one of which every matching workload holds, chosen to be held by as few
+    /// workloads as `holders` counts: one required bit, or the bits of one `In` set. `None`
+    /// when the test has no such bits (only `NotIn` / `DoesNotExist` terms).
+    pub(crate) fn drivers(&self, holders: impl Fn(TagBit) -> usize) -> Option<Vec<TagBit>> {
+        let bits = |w: &Word| {
+            let (index, mut rest) = (w.index, w.mask);
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = TagBit::from_raw(index * 64 + rest.trailing_zeros());
+                    rest &= rest - 1;
+                    bit
+                })
+            })
+        };
+        let singles = self.all.iter().flat_map(bits).map(|bit| vec![bit]);
+        let sets = self.any.iter().map(|set| set.to_vec());
+        singles
+            .chain(sets)
+            .min_by_key(|set| set.iter().map(|bit| holders(*bit)).sum::<usize>())
     }
 
     /// Heap bytes, estimated.
@@ -292,7 +354,7 @@ impl TagTest {
             + self
                 .any
                 .iter()
-                .map(|m| size_of::<Box<[Word]>>() + size_of::<Word>() * m.len())
+                .map(|m| size_of::<Box<[TagBit]>>() + size_of_val(&**m))
                 .sum::<usize>()
     }
 }

@@ -1,9 +1,10 @@
 //! The lookup fast path: [`Verdict`]s for connection tuples.
 //!
-//! [`crate::compile::Decision::lookup`] and [`crate::compile::Decision::lookup_batch`] live
-//! here; [`Decide`] is what layers above (the connection table, the engine) call.
+//! [`Verdict`] is what every firewall engine answers; [`Decide`] is what layers above (the
+//! connection table, the engine) call. The compiled fast path,
+//! [`crate::compile::Decision::lookup`] and [`crate::compile::Decision::lookup_batch`], lives
+//! beside the structure it reads, in `compile`.
 
-mod compiled;
 mod verdict;
 
 pub use verdict::{Side, Verdict};

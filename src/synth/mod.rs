@@ -26,6 +26,7 @@
 
 mod cluster;
 mod kubectl;
+mod shapes;
 
 use serde_json::{Value, json};
 
@@ -54,6 +55,25 @@ pub struct SynthParams {
     pub seed: u64,
     /// The output format.
     pub format: Format,
+    /// The kind of cluster: realistic, or one of the hostile shapes.
+    pub shape: Shape,
+}
+
+/// The kind of cluster [`generate`] writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Shape {
+    /// A realistic multi-team cluster (namespaces, apps, mixed policies).
+    #[default]
+    Friendly,
+    /// Every pod its own identity (a per-pod `id` label); each policy selects 20 pods by
+    /// `id In [...]` and admits 20 others on its own port. `namespaces` is ignored.
+    UniqueIdentities,
+    /// Pods in 50 label groups; each policy an ingress `ipBlock` /16 with five /24 `except`s on
+    /// TCP 443 plus an egress /24, the /16s drawn from 16,384 so that they repeat.
+    Prefixes,
+    /// One server pod and client pods; policy `i` admits TCP ports `[1 + i, 65535]` from one of
+    /// 16 client groups, so port intervals overlap pairwise.
+    PortRanges,
 }
 
 impl Default for SynthParams {
@@ -65,13 +85,17 @@ impl Default for SynthParams {
             policies: 30,
             seed: 1,
             format: Format::Json,
+            shape: Shape::Friendly,
         }
     }
 }
 
 /// The generated objects (namespaces, then pods, then policies) as JSON values.
 pub fn objects(params: &SynthParams) -> Vec<Value> {
-    let generated = cluster::generate(params);
+    let generated = match params.shape {
+        Shape::Friendly => cluster::generate(params),
+        _ => shapes::generate(params),
+    };
     let mut objects = generated.namespaces;
     objects.extend(generated.pods);
     objects.extend(generated.policies);
@@ -92,6 +116,7 @@ pub fn kubectl_dump(pods: usize, seed: u64, format: Format) -> String {
         policies: pods / 100,
         seed,
         format,
+        shape: Shape::Friendly,
     };
     let mut rng = Rng::new(seed ^ 0x6B75_6265_6374_6C00);
     let mut objects = objects(&params);
@@ -151,6 +176,7 @@ mod tests {
                 policies: 40,
                 seed,
                 format: Format::Json,
+                shape: Shape::Friendly,
             })?;
         }
         loads(&SynthParams {

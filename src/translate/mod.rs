@@ -125,7 +125,8 @@ pub fn translate(cluster: &Cluster, mode: Mode) -> Translation {
             .collect(),
     });
 
-    let (tags, address_groups, warnings) = objects.finish();
+    let (tags, address_groups, mut warnings) = objects.finish();
+    naming::make_unique(&mut policies, &mut warnings);
     Translation {
         mode,
         config: FirewallConfig {

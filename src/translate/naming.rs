@@ -6,9 +6,12 @@
 //! a rule without peers is peer kind `any` (index 0), a rule without ports is port index 0, a
 //! peer with both selectors is kind `namespaceSelector`.
 
+use std::collections::BTreeSet;
+
 use ipnet::IpNet;
 
-use super::Mode;
+use super::{Mode, TranslateWarning};
+use crate::firewall::FirewallPolicy;
 use crate::model::{Direction, NetworkPolicy, Peer};
 
 /// The Application Policy Set every translated policy belongs to.
@@ -153,5 +156,62 @@ mod tests {
         assert_eq!(unique_group("web".into(), "prod", is_taken), "web");
         assert_eq!(unique_group("db".into(), "dev", is_taken), "dev-db");
         assert_eq!(unique_group("db".into(), "prod", is_taken), "prod-db-2");
+    }
+}
+
+/// `base`, else `base-1`, `base-2`... whichever `taken` does not hold yet (then taken).
+fn first_free(taken: &mut BTreeSet<String>, base: &str) -> String {
+    let mut name = base.to_string();
+    let mut k = 1;
+    while !taken.insert(name.clone()) {
+        name = format!("{base}-{k}");
+        k += 1;
+    }
+    name
+}
+
+/// Renames, with a warning, the policies and rules whose names an earlier one already took.
+///
+/// Joining namespace and name with `-` is not one-to-one (`a-b/c` and `a/b-c` both give
+/// `a-b-c`, and both deny-all rules `a-b-c-denyall-ingress`), and Contrail names are unique per
+/// project. The deny-all and allow-all policies and the allow-all rules keep their names; the
+/// later of two NetworkPolicies (namespace, then name order) gets `-1`, `-2`... Names that never
+/// collide, as in the seed document's tables, are left as they are.
+pub fn make_unique(policies: &mut [FirewallPolicy], warnings: &mut Vec<TranslateWarning>) {
+    let mut policy_names: BTreeSet<String> = [DENY_ALL_POLICY, ALLOW_ALL_POLICY]
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let mut rule_names: BTreeSet<String> =
+        Direction::BOTH.into_iter().map(allow_all_rule).collect();
+    for policy in policies.iter_mut() {
+        let fixed = policy.name == DENY_ALL_POLICY || policy.name == ALLOW_ALL_POLICY;
+        if !fixed {
+            let name = first_free(&mut policy_names, &policy.name);
+            if name != policy.name {
+                warnings.push(TranslateWarning {
+                    rule: policy.name.clone(),
+                    message: format!(
+                        "firewall policy renamed `{name}`: an earlier policy has the same name"
+                    ),
+                });
+                policy.name = name;
+            }
+        }
+        for rule in &mut policy.rules {
+            if policy.name == ALLOW_ALL_POLICY {
+                continue;
+            }
+            let name = first_free(&mut rule_names, &rule.name);
+            if name != rule.name {
+                warnings.push(TranslateWarning {
+                    rule: rule.name.clone(),
+                    message: format!(
+                        "renamed `{name}`: an earlier rule of another policy has the same name"
+                    ),
+                });
+                rule.name = name;
+            }
+        }
     }
 }

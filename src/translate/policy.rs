@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use ahash::AHashSet;
 use ipnet::IpNet;
 
 use crate::firewall::{
@@ -16,7 +17,9 @@ use super::{Mode, TranslateWarning, endpoints};
 pub struct Objects {
     mode: Mode,
     tags: Vec<Tag>,
-    seen_tags: BTreeSet<Tag>,
+    /// The tags already in `tags` (a hash set: a policy with per-pod `In` lists names
+    /// thousands of tags, and ordered string compares were most of translation's time).
+    seen_tags: AHashSet<Tag>,
     address_groups: Vec<AddressGroup>,
     group_names: BTreeSet<String>,
     warnings: Vec<TranslateWarning>,
@@ -28,7 +31,7 @@ impl Objects {
         Objects {
             mode,
             tags: Vec::new(),
-            seen_tags: BTreeSet::new(),
+            seen_tags: AHashSet::new(),
             address_groups: Vec::new(),
             group_names: BTreeSet::new(),
             warnings: Vec::new(),

@@ -27,7 +27,7 @@ use tagwall::model::Cluster;
 use tagwall::protocol::Protocol;
 use tagwall::reach::{PORTED, Reach, all_ports};
 use tagwall::reference::kubernetes;
-use tagwall::synth::{Format, SynthParams, generate};
+use tagwall::synth::{Format, Shape, SynthParams, generate};
 use tagwall::translate::{Mode, translate};
 use tagwall::tuple::{Tuple, canonical_ip};
 
@@ -61,8 +61,32 @@ fn intervals(starts: &[u16]) -> Vec<(u16, u16)> {
         .collect()
 }
 
+/// Compile configurations: the default (port tables split into intervals) and scan-only (no
+/// split budget: each protocol's narrow candidates stay one list with their port ranges).
+fn builds() -> [Config; 2] {
+    [
+        Config::default(),
+        Config {
+            split_factor: 0,
+            split_minimum: 0,
+            ..Config::default()
+        },
+    ]
+}
+
 fn check_firewall(config: &FirewallConfig, probes: &[u16]) -> Result<(), TestCaseError> {
-    let decision = Builder::new(Config::default()).build(config).unwrap();
+    for build in builds() {
+        check_firewall_with(config, probes, build)?;
+    }
+    Ok(())
+}
+
+fn check_firewall_with(
+    config: &FirewallConfig,
+    probes: &[u16],
+    build: Config,
+) -> Result<(), TestCaseError> {
+    let decision = Builder::new(build).build(config).unwrap();
     let mut addresses = addresses_of(&config.workloads);
     addresses.extend(
         ["10.0.0.1", "10.1.2.3", "192.0.2.1", "fd00::1"].map(|a| a.parse::<IpAddr>().unwrap()),
@@ -181,8 +205,19 @@ fn sample_ports(cell: &Reach, protocol: Protocol, extra: &[u16]) -> Vec<u16> {
 }
 
 fn check_cluster(cluster: &Cluster, extra: &[u16]) -> Result<(), TestCaseError> {
+    for build in builds() {
+        check_cluster_with(cluster, extra, build)?;
+    }
+    Ok(())
+}
+
+fn check_cluster_with(
+    cluster: &Cluster,
+    extra: &[u16],
+    build: Config,
+) -> Result<(), TestCaseError> {
     let config = translate(cluster, Mode::Kubernetes).config;
-    let decision: Decision = Builder::new(Config::default()).build(&config).unwrap();
+    let decision: Decision = Builder::new(build).build(&config).unwrap();
     let mut pods: Vec<_> = cluster.pods.iter().filter(|p| !p.ips.is_empty()).collect();
     pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     let table = all_ports(&decision, &pods);
@@ -266,9 +301,30 @@ proptest! {
             policies: 12,
             seed,
             format: Format::Json,
+            shape: Shape::Friendly,
         });
         let cluster = tagwall::k8s::load_str("synth.json", &text).unwrap().cluster;
         check_cluster(&cluster, &extra)?;
+    }
+}
+
+/// The shapes that multiply one input dimension by another (every pod its own identity,
+/// repeated prefixes with holes, pairwise-overlapping port ranges), small.
+#[test]
+fn every_cell_is_what_lookup_answers_on_the_hostile_shapes() {
+    for shape in [Shape::UniqueIdentities, Shape::Prefixes, Shape::PortRanges] {
+        let text = generate(&SynthParams {
+            namespaces: 3,
+            pods: 30,
+            policies: 12,
+            seed: 5,
+            format: Format::Json,
+            shape,
+        });
+        let cluster = tagwall::k8s::load_str("shape.json", &text).unwrap().cluster;
+        if let Err(error) = check_cluster(&cluster, &[2, 7, 40000]) {
+            panic!("{shape:?}: {error}");
+        }
     }
 }
 

@@ -27,6 +27,7 @@ fn seed_document(format: Format) -> Vec<u8> {
         policies: 8,
         seed: 3,
         format,
+        ..SynthParams::default()
     })
     .into_bytes()
 }

@@ -10,11 +10,14 @@ use std::net::IpAddr;
 
 use rayon::prelude::*;
 
-use super::{Side, Verdict};
-use crate::compile::Decision;
-use crate::compile::internals::{Candidate, Owner, PeerTest};
-use crate::compile::{ClassId, GroupId};
+use super::candidate::{Candidate, PeerTest};
+use super::decision::Decision;
+use super::ids::{ClassId, GroupId};
+use super::inventory::Owner;
+use super::ports::CandidateList;
+use crate::lookup::{Side, Verdict};
 use crate::model::Direction;
+use crate::protocol::PortRange;
 use crate::tuple::{Tuple, canonical_ip};
 
 /// Batches at least this long are split over rayon's threads: below it, handing work to
@@ -107,7 +110,8 @@ impl Decision {
         }
     }
 
-    /// The first candidate rule at `local` (in `direction`) that the peer matches.
+    /// The first candidate rule at `local` (in `direction`) that the peer matches: the first
+    /// of the port's narrow list, unless the wide list has one earlier in rule order.
     #[inline]
     fn side(
         &self,
@@ -117,51 +121,129 @@ impl Decision {
         peer_ip: IpAddr,
         tuple: &Tuple,
     ) -> Side {
-        let Some(identity) = self.identities.get(local.identity.0 as usize) else {
+        debug_assert!(
+            local.identity.index() < self.identities.len(),
+            "inventory names identity {:?} this decision does not have",
+            local.identity
+        );
+        let Some(identity) = self.identities.get(local.identity.index()) else {
             return Side::NoMatch;
         };
-        let Some(list) = identity
+        let Some(found) = identity
             .table(direction)
             .candidates(tuple.protocol, tuple.dst_port)
         else {
             return Side::NoMatch;
         };
-        let groups = &self.policies.groups;
-        let peer_identity = peer.map(|p| p.identity);
         // A non-workload peer's class costs a trie walk: only when a group test asks.
         let mut peer_class = peer.map(|p| p.class);
-        for (peers, candidates) in list.blocks() {
-            // One bit test: a peer outside the block's set matches none of its candidates.
-            if !peers.may_contain(peer_identity, tuple.dst_port, || {
+        let mut probe = Probe {
+            decision: self,
+            local,
+            peer,
+            peer_class: &mut peer_class,
+            peer_ip,
+            tuple,
+        };
+        let narrow = probe.first(found.narrow, found.ranges, u32::MAX);
+        let bound = narrow.map_or(u32::MAX, |c| c.rule().0);
+        let wide = found.wide.and_then(|wide| probe.first(wide, None, bound));
+        match wide.or(narrow) {
+            Some(candidate) => Side::Rule {
+                rule: candidate.rule(),
+                action: candidate.action(),
+            },
+            None => Side::NoMatch,
+        }
+    }
+}
+
+/// One side's search: the local workload, the peer, and what is known of the peer's address.
+struct Probe<'a, 'c> {
+    decision: &'a Decision,
+    local: Owner,
+    peer: Option<Owner>,
+    peer_class: &'c mut Option<ClassId>,
+    peer_ip: IpAddr,
+    tuple: &'a Tuple,
+}
+
+impl<'a> Probe<'a, '_> {
+    /// The first candidate of `list` before rule `bound` that matches; with `ranges`, a
+    /// candidate must also cover the tuple's port.
+    #[inline]
+    fn first(
+        &mut self,
+        list: &'a CandidateList,
+        ranges: Option<&[PortRange]>,
+        bound: u32,
+    ) -> Option<&'a Candidate> {
+        let groups = &self.decision.policies.groups;
+        let peer_identity = self.peer.map(|p| p.identity);
+        for (peers, start, candidates) in list.blocks() {
+            if candidates.first().is_none_or(|c| c.rule().0 >= bound) {
+                return None;
+            }
+            // One set test: a peer outside the block's set matches none of its candidates.
+            let (peer_class, peer_ip) = (&mut *self.peer_class, self.peer_ip);
+            if !peers.may_contain(peer_identity, self.tuple.dst_port, groups, || {
                 *peer_class.get_or_insert_with(|| groups.class_of(peer_ip))
             }) {
                 continue;
             }
-            let found = self.first_match(candidates, local, peer, &mut peer_class, peer_ip, tuple);
-            if let Some(side) = found {
-                return side;
+            let ranges = ranges.map(|r| r.get(start..).unwrap_or(&[]));
+            if let Some(found) = self.decision.first_match(
+                candidates,
+                ranges,
+                bound,
+                self.local,
+                self.peer,
+                self.peer_class,
+                self.peer_ip,
+                self.tuple,
+            ) {
+                return Some(found);
             }
         }
-        Side::NoMatch
+        None
     }
+}
 
-    /// The first of `candidates` the peer matches, testing each in full.
-    fn first_match(
+impl Decision {
+    /// The first of `candidates` (before rule `bound`, and covering the port where `ranges`
+    /// gives each candidate's ports) the peer matches, testing each in full.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the hot loop's state, passed by register"
+    )]
+    fn first_match<'a>(
         &self,
-        candidates: &[Candidate],
+        candidates: &'a [Candidate],
+        ranges: Option<&[PortRange]>,
+        bound: u32,
         local: Owner,
         peer: Option<Owner>,
         peer_class: &mut Option<ClassId>,
         peer_ip: IpAddr,
         tuple: &Tuple,
-    ) -> Option<Side> {
+    ) -> Option<&'a Candidate> {
         let policies = &*self.policies;
         let groups = &policies.groups;
         let peer_key = peer
-            .and_then(|p| self.identities.get(p.identity.0 as usize))
+            .and_then(|p| self.identities.get(p.identity.index()))
             .map(|i| &i.key);
-        let peer_bits = peer_key.map(|k| &*k.bits);
-        for candidate in candidates {
+        let peer_bits = peer_key.map(|k| &k.bits);
+        for (index, candidate) in candidates.iter().enumerate() {
+            if candidate.rule().0 >= bound {
+                return None;
+            }
+            if let Some(ranges) = ranges
+                && !ranges
+                    .get(index)
+                    .is_some_and(|r| r.contains(tuple.dst_port))
+            {
+                continue;
+            }
             if let Some(group) = candidate.local_group()
                 && !groups.contains(local.class, group)
             {
@@ -178,10 +260,10 @@ impl Decision {
                 PeerTest::Any => true,
                 PeerTest::Group => {
                     let class = *peer_class.get_or_insert_with(|| groups.class_of(peer_ip));
-                    groups.contains(class, GroupId(word))
+                    groups.contains(class, GroupId::from_raw(word))
                 }
                 PeerTest::TagsAll | PeerTest::TagsAny => peer_bits.is_some_and(|bits| {
-                    let found = bits.get(word as usize).copied().unwrap_or(0) & mask;
+                    let found = bits.word(word) & mask;
                     let passes = match test {
                         PeerTest::TagsAll => found == mask,
                         _ => found != 0,
@@ -191,15 +273,12 @@ impl Decision {
                         && (exact
                             || policies
                                 .selectors
-                                .get(candidate.peer().0 as usize)
+                                .get(candidate.peer().index())
                                 .is_some_and(|s| s.matches(Some(bits), groups, || ClassId::NONE)))
                 }),
             };
             if hit {
-                return Some(Side::Rule {
-                    rule: candidate.rule(),
-                    action: candidate.action(),
-                });
+                return Some(candidate);
             }
         }
         None
