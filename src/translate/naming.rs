@@ -145,20 +145,6 @@ pub fn unique_group(name: String, namespace: &str, taken: impl Fn(&str) -> bool)
     candidate
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn group_names_are_qualified_then_numbered_only_when_taken() {
-        let taken = ["db", "prod-db", "prod-db-1"];
-        let is_taken = |name: &str| taken.contains(&name);
-        assert_eq!(unique_group("web".into(), "prod", is_taken), "web");
-        assert_eq!(unique_group("db".into(), "dev", is_taken), "dev-db");
-        assert_eq!(unique_group("db".into(), "prod", is_taken), "prod-db-2");
-    }
-}
-
 /// `base`, else `base-1`, `base-2`... whichever `taken` does not hold yet (then taken).
 fn first_free(taken: &mut BTreeSet<String>, base: &str) -> String {
     let mut name = base.to_string();
@@ -213,5 +199,19 @@ pub fn make_unique(policies: &mut [FirewallPolicy], warnings: &mut Vec<Translate
                 rule.name = name;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_names_are_qualified_then_numbered_only_when_taken() {
+        let taken = ["db", "prod-db", "prod-db-1"];
+        let is_taken = |name: &str| taken.contains(&name);
+        assert_eq!(unique_group("web".into(), "prod", is_taken), "web");
+        assert_eq!(unique_group("db".into(), "dev", is_taken), "dev-db");
+        assert_eq!(unique_group("db".into(), "prod", is_taken), "prod-db-2");
     }
 }
