@@ -98,19 +98,25 @@
 //! | [`engine`] | 4 | lock-free hot swap of `Decision`s for agents |
 //! | [`conntrack`] | 4 | connection table: replies, timeouts, bounded memory, re-decision |
 //! | [`reference`](mod@reference) | - | the oracles: Kubernetes semantics, and the linear first-match scan |
+//! | [`evaluator`] | - | one trait over the three engines (verdict plus reasons) |
+//! | [`reach`] | - | all-ports reachability between pods, from the compiled structure |
 //! | [`protocol`], [`tuple`](mod@tuple) | - | protocols, port ranges, the connection tuple |
+//! | [`rng`] | - | the seeded generator behind synthetic clusters and benchmark traffic |
 //! | [`cli`] | - | the `tagwall` command, one module per subcommand |
 
 pub mod cli;
 pub mod compile;
 pub mod conntrack;
 pub mod engine;
+pub mod evaluator;
 pub mod firewall;
 pub mod k8s;
 pub mod lookup;
 pub mod model;
 pub mod protocol;
+pub mod reach;
 pub mod reference;
+pub mod rng;
 pub mod synth;
 pub mod translate;
 pub mod tuple;

@@ -1,9 +1,9 @@
 //! Fuzz findings, replayed on stable: every file under `tests/fuzz_regressions/<target>/` (inputs
 //! that once crashed or disagreed) and every committed seed `fuzz/corpus/<target>/seed-*` goes
-//! through the very check its fuzz target runs (`fuzz/fuzz_targets/common.rs`, included below),
+//! through the very check its fuzz target runs (`fuzz/fuzz_targets/common/`, included below),
 //! so a fixed finding stays fixed without nightly or cargo-fuzz. See fuzz/README.md.
 
-#[path = "../fuzz/fuzz_targets/common.rs"]
+#[path = "../fuzz/fuzz_targets/common/mod.rs"]
 mod common;
 
 use std::fs;
@@ -58,23 +58,29 @@ fn replay(target: &str, check: fn(&[u8]) -> Result<(), common::Failure>) {
 
 #[test]
 fn load_never_panics() {
-    replay("load_never_panics", common::load_never_panics);
+    replay("load_never_panics", common::load::load_never_panics);
 }
 
 #[test]
 fn translate_never_panics() {
-    replay("translate_never_panics", common::translate_never_panics);
+    replay(
+        "translate_never_panics",
+        common::translate::translate_never_panics,
+    );
 }
 
 #[test]
 fn compiled_matches_linear_and_reference() {
     replay(
         "compiled_matches_linear_and_reference",
-        common::compiled_matches_linear_and_reference,
+        common::engines::compiled_matches_linear_and_reference,
     );
 }
 
 #[test]
 fn conntrack_matches_model() {
-    replay("conntrack_matches_model", common::conntrack_matches_model);
+    replay(
+        "conntrack_matches_model",
+        common::conntrack::conntrack_matches_model,
+    );
 }

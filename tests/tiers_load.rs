@@ -408,16 +408,17 @@ fn duplicates_and_other_versions() {
             .len(),
         2
     );
-    // Another version of a known kind is counted, not read.
+    // Another version of a known kind is an error (dropped silently, it would allow what it
+    // denies), and left out with a warning when lenient.
     let other = one.replace("v1alpha2", "v1beta1");
-    let loaded = load_str("cnp.yaml", &other).unwrap();
-    assert!(loaded.cluster.cluster_policies.is_empty());
     assert_eq!(
-        loaded
-            .skipped_kinds
-            .get("ClusterNetworkPolicy (policy.networking.k8s.io/v1beta1)"),
-        Some(&1)
+        error(&other),
+        "cnp.yaml: ClusterNetworkPolicy a: apiVersion: `policy.networking.k8s.io/v1beta1` is not \
+         read: tagwall reads ClusterNetworkPolicy as `policy.networking.k8s.io/v1alpha2`"
     );
+    let loaded = lenient(&other);
+    assert!(loaded.cluster.cluster_policies.is_empty());
+    assert_eq!(loaded.warnings.len(), 1);
     // Lenient loading leaves an invalid one out with a warning.
     let loaded = lenient(&one.replace("priority: 1", "priority: -1"));
     assert!(loaded.cluster.cluster_policies.is_empty());

@@ -1,11 +1,11 @@
-//! `translate_never_panics`: see `common::translate_never_panics` for the property, fuzz/README.md for how to run it.
+//! `translate_never_panics`: see `common::translate::translate_never_panics` for the property, fuzz/README.md for how to run it.
 
 #![no_main]
 
 mod common;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    if let Err(failure) = common::translate_never_panics(data) {
+    if let Err(failure) = common::translate::translate_never_panics(data) {
         panic!("{failure}");
     }
 });

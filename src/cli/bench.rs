@@ -7,13 +7,15 @@
 //! five seconds: it is slow. Both engines' verdicts on those are compared, and a disagreement
 //! is an error.
 
+use std::fmt::Write as _;
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::{CliError, InputArgs, ModeArg, OutputKind, engines};
+use super::percentiles::median_p99;
+use super::{CliError, InputArgs, ModeArg, OutputKind, engines, output};
 use crate::compile::traffic::TrafficMix;
 use crate::compile::{Builder, Config, Decision, Memory};
 use crate::firewall::FirewallConfig;
@@ -47,7 +49,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
+    #[arg(long, short = 'o', value_enum, default_value = "table")]
     output: OutputKind,
     /// Also replay the mix as flows with replies through a connection table.
     #[arg(long)]
@@ -152,8 +154,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         },
     };
     match args.output {
-        OutputKind::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        OutputKind::Table => print_table(&report),
+        OutputKind::Json => output::println(&serde_json::to_string_pretty(&report)?)?,
+        OutputKind::Table => output::print(&table(&report))?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -229,16 +231,6 @@ fn linear_latency(config: &FirewallConfig, tuples: &[Tuple]) -> (Latency, Vec<Ve
     (latency, verdicts)
 }
 
-/// Median and 99th percentile (nearest rank) of `samples`.
-pub(super) fn median_p99(samples: &mut [f64]) -> (f64, f64) {
-    samples.sort_by(f64::total_cmp);
-    let at = |q: f64| {
-        let rank = ((samples.len() as f64 * q).ceil() as usize).saturating_sub(1);
-        samples.get(rank).copied().unwrap_or(0.0)
-    };
-    (at(0.5), at(0.99))
-}
-
 fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e3
 }
@@ -247,33 +239,41 @@ fn nanos(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e9
 }
 
-fn print_table(report: &Report) {
-    println!("mode            {}", report.mode);
-    println!("rules           {}", report.rules);
-    println!("workloads       {}", report.workloads);
-    println!("identities      {}", report.identities);
-    println!("prefixes        {}", report.prefixes);
-    println!("load            {:.1} ms", report.load_ms);
-    println!("translate       {:.1} ms", report.translate_ms);
-    println!("compile         {:.1} ms", report.compile_ms);
+/// The report as lines for people.
+fn table(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "mode            {}", report.mode);
+    let _ = writeln!(out, "rules           {}", report.rules);
+    let _ = writeln!(out, "workloads       {}", report.workloads);
+    let _ = writeln!(out, "identities      {}", report.identities);
+    let _ = writeln!(out, "prefixes        {}", report.prefixes);
+    let _ = writeln!(out, "load            {:.1} ms", report.load_ms);
+    let _ = writeln!(out, "translate       {:.1} ms", report.translate_ms);
+    let _ = writeln!(out, "compile         {:.1} ms", report.compile_ms);
     if let Some(relabel) = report.relabel_ms {
-        println!("relabel         {relabel:.3} ms");
+        let _ = writeln!(out, "relabel         {relabel:.3} ms");
     }
-    println!(
+    let _ = writeln!(
+        out,
         "structure       {} bytes ({:.1} MiB)",
         report.structure_bytes,
         report.structure_bytes as f64 / (1024.0 * 1024.0)
     );
-    println!(
+    let _ = writeln!(
+        out,
         "degraded parts  {} (built in their bounded fallback form)",
         report.degraded
     );
-    println!(
+    let _ = writeln!(
+        out,
         "allowed         {:.1}% of the mix",
         report.allowed_share * 100.0
     );
-    println!();
-    println!("engine      tuples   median ns    p99 ns   batch ns/tuple   lookups/s");
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "engine      tuples   median ns    p99 ns   batch ns/tuple   lookups/s"
+    );
     for (name, latency) in [
         ("compiled", &report.engines.compiled),
         ("linear", &report.engines.linear),
@@ -281,17 +281,20 @@ fn print_table(report: &Report) {
         let batch = latency
             .batch_ns
             .map_or_else(|| "-".to_string(), |b| format!("{b:.1}"));
-        println!(
+        let _ = writeln!(
+            out,
             "{name:<10} {:>7} {:>11.1} {:>9.1} {:>16} {:>11.0}",
             latency.tuples, latency.median_ns, latency.p99_ns, batch, latency.lookups_per_second
         );
     }
-    println!();
-    println!(
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
         "compiled is {:.0}x faster than linear (median)",
         report.speedup
     );
     if let Some(flows) = &report.conntrack {
-        super::flows::print(flows);
+        out.push_str(&super::flows::report_lines(flows));
     }
+    out
 }

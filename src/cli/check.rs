@@ -4,9 +4,9 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::endpoints::{Endpoint, addresses};
 use super::engines::{self, EngineArgs, TrafficArgs};
-use super::{CliError, InputArgs, OutputKind};
+use super::{CliError, InputArgs, OutputKind, output};
+use crate::model::{Endpoint, addresses};
 
 /// Arguments of `tagwall check`.
 #[derive(Debug, clap::Args)]
@@ -22,7 +22,7 @@ pub struct Args {
     #[command(flatten)]
     traffic: TrafficArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputKind::Table)]
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputKind::Table)]
     output: OutputKind,
     #[command(flatten)]
     engine: EngineArgs,
@@ -45,32 +45,31 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             to.label()
         );
         match args.output {
-            OutputKind::Table => println!(
+            OutputKind::Table => output::println(&format!(
                 "denied: {} -> {} {what}\n{reason}",
                 from.label(),
                 to.label()
-            ),
-            OutputKind::Json => println!(
-                "{}",
-                json!({"allowed": false, "from": from.label(), "to": to.label(), "reason": reason})
-            ),
+            ))?,
+            OutputKind::Json => output::println(
+                &json!({"allowed": false, "from": from.label(), "to": to.label(), "reason": reason})
+                    .to_string(),
+            )?,
         }
         return Ok(ExitCode::from(1));
     };
 
     let tuple = traffic.tuple(src, dst);
-    let answer = engine.answer(&tuple);
+    let answer = engine.explain(&tuple);
     let verdict = if answer.allowed { "allowed" } else { "denied" };
     match args.output {
-        OutputKind::Table => println!(
+        OutputKind::Table => output::println(&format!(
             "{verdict}: {} ({src}) -> {} ({dst}) {what}\n{}",
             from.label(),
             to.label(),
             answer.explanation
-        ),
-        OutputKind::Json => println!(
-            "{}",
-            json!({
+        ))?,
+        OutputKind::Json => output::println(
+            &json!({
                 "allowed": answer.allowed,
                 "from": from.label(),
                 "to": to.label(),
@@ -83,7 +82,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
                 },
                 "explanation": answer.details,
             })
-        ),
+            .to_string(),
+        )?,
     }
     Ok(ExitCode::from(if answer.allowed { 0 } else { 1 }))
 }

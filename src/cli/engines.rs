@@ -1,43 +1,15 @@
 //! How a command gets an engine: `--engine` and `--mode` over a loaded cluster give something
-//! that answers a [`Tuple`] with a verdict and a printable explanation.
+//! that answers a [`Tuple`] with a verdict and a printable explanation ([`Evaluator`]).
 
 use std::fmt;
 use std::net::IpAddr;
 
-use serde_json::Value;
-
-use super::{CliError, EngineKind, InputArgs, ModeArg};
-use crate::compile::{Builder, Config};
-use crate::firewall::{Action, FirewallConfig};
+use super::{CliError, EngineKind, InputArgs, ModeArg, output};
+use crate::evaluator::{self, Evaluator, Kind};
 use crate::k8s::{self, LoadOptions};
-use crate::lookup::{Side, Verdict};
 use crate::model::Cluster;
 use crate::protocol::Protocol;
-use crate::reference::{kubernetes, linear};
-use crate::translate::translate;
 use crate::tuple::Tuple;
-
-/// An engine's answer for one tuple, in the forms the commands print.
-pub(super) struct Answer {
-    /// Whether the connection is allowed.
-    pub allowed: bool,
-    /// Why, for people (one or more lines).
-    pub explanation: String,
-    /// Why, for tools.
-    pub details: Value,
-}
-
-/// A ready engine: built once per command, then asked once per tuple.
-pub(super) struct Engine<'c> {
-    decide: Box<dyn Fn(&Tuple) -> Answer + 'c>,
-}
-
-impl Engine<'_> {
-    /// Decides `tuple`.
-    pub fn answer(&self, tuple: &Tuple) -> Answer {
-        (self.decide)(tuple)
-    }
-}
 
 /// Builds the engine `kind` over `cluster`. `mode` chooses how policies are translated for the
 /// firewall engines; the reference engine reads the policies themselves and ignores it.
@@ -45,83 +17,19 @@ pub(super) fn engine(
     kind: EngineKind,
     mode: ModeArg,
     cluster: &Cluster,
-) -> Result<Engine<'_>, CliError> {
+) -> Result<Box<dyn Evaluator + '_>, CliError> {
     if (kind, mode) == (EngineKind::Reference, ModeArg::Cn2) {
-        eprintln!(
-            "tagwall: warning: `--mode cn2` changes only the firewall engines; the reference \
-             engine answers with Kubernetes semantics"
+        output::warn(
+            "`--mode cn2` changes only the firewall engines; the reference engine answers with \
+             Kubernetes semantics",
         );
     }
-    match (kind, mode) {
-        (EngineKind::Reference, ModeArg::Kubernetes | ModeArg::Cn2) => Ok(Engine {
-            decide: Box::new(move |tuple| {
-                let explanation = kubernetes::evaluate(cluster, tuple);
-                Answer {
-                    allowed: explanation.allowed(),
-                    // Cannot fail: the explanation holds only strings, numbers and enums.
-                    details: serde_json::to_value(&explanation).unwrap_or(Value::Null),
-                    explanation: explanation.to_string(),
-                }
-            }),
-        }),
-        (EngineKind::Linear, mode) => {
-            let config = translate(cluster, mode.into()).config;
-            Ok(Engine {
-                decide: Box::new(move |tuple| {
-                    firewall_answer(&config, &linear::evaluate(&config, tuple))
-                }),
-            })
-        }
-        (EngineKind::Compiled, mode) => {
-            let config = translate(cluster, mode.into()).config;
-            let decision = Builder::new(Config::default()).build(&config)?;
-            Ok(Engine {
-                decide: Box::new(move |tuple| firewall_answer(&config, &decision.lookup(tuple))),
-            })
-        }
-    }
-}
-
-/// A firewall engine's verdict, with each side's deciding rule named.
-fn firewall_answer(config: &FirewallConfig, verdict: &Verdict) -> Answer {
-    let side = |direction: &str, at: &str, side: Side| -> (String, Value) {
-        let (text, rule) = match side {
-            Side::NotWorkload => (
-                format!("{at} is not a workload: no {direction} rule applies"),
-                Value::Null,
-            ),
-            Side::SameWorkload => ("a pod always reaches itself".to_string(), Value::Null),
-            Side::NoMatch => (
-                format!("no {direction} rule matched: implicit deny"),
-                Value::Null,
-            ),
-            Side::Rule { rule, action } => {
-                let (policy, name) = config
-                    .rule(rule)
-                    .map_or(("?", "?"), |(p, r)| (p.name.as_str(), r.name.as_str()));
-                let action = match action {
-                    Action::Pass => "pass",
-                    Action::Deny => "deny",
-                    Action::Next => "next",
-                };
-                (
-                    format!("{action} by rule `{name}` of firewall policy `{policy}`"),
-                    serde_json::json!({"policy": policy, "rule": name, "action": action}),
-                )
-            }
-        };
-        (format!("{direction} (at the {at}): {text}"), rule)
+    let kind = match kind {
+        EngineKind::Reference => Kind::Reference,
+        EngineKind::Linear => Kind::Linear,
+        EngineKind::Compiled => Kind::Compiled,
     };
-    let (egress_text, egress_rule) = side("egress", "source", verdict.egress);
-    let (ingress_text, ingress_rule) = side("ingress", "destination", verdict.ingress);
-    Answer {
-        allowed: verdict.allowed(),
-        explanation: format!("{egress_text}\n{ingress_text}"),
-        details: serde_json::json!({
-            "egress": {"decision": verdict.egress, "rule": egress_rule},
-            "ingress": {"decision": verdict.ingress, "rule": ingress_rule},
-        }),
-    }
+    Ok(evaluator::build(kind, mode.into(), cluster)?)
 }
 
 /// Loads the cluster named by `-f`, printing each loader warning to stderr.
@@ -133,7 +41,20 @@ pub(super) fn load(input: &InputArgs) -> Result<Cluster, CliError> {
     };
     let loaded = k8s::load_files(&input.files, options)?;
     for warning in &loaded.warnings {
-        eprintln!("tagwall: warning: {warning}");
+        output::warn(&warning.to_string());
+    }
+    // One line, so that nothing the user gave vanishes without a word.
+    if !loaded.skipped_kinds.is_empty() {
+        let counts: Vec<String> = loaded
+            .skipped_kinds
+            .iter()
+            .map(|(kind, count)| format!("{count} {kind}"))
+            .collect();
+        output::warn(&format!(
+            "skipped {} object(s) of kinds tagwall does not read: {}",
+            loaded.skipped_kinds.values().sum::<usize>(),
+            counts.join(", ")
+        ));
     }
     Ok(loaded.cluster)
 }
@@ -156,8 +77,8 @@ pub(super) struct TrafficArgs {
     /// The protocol: TCP, UDP, SCTP or an IP protocol number (1 is ICMP).
     #[arg(long, default_value = "TCP")]
     protocol: Protocol,
-    /// The destination port (required for TCP, UDP and SCTP).
-    #[arg(long)]
+    /// The destination port, 1-65535 (required for TCP, UDP and SCTP).
+    #[arg(long, value_parser = super::port, allow_negative_numbers = true)]
     port: Option<u16>,
 }
 

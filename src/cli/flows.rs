@@ -7,6 +7,7 @@
 //! median latency of first packets (miss + decide + insert) and of hits, and throughput with
 //! one thread and two.
 
+use std::fmt::Write as _;
 use std::hint::black_box;
 use std::thread;
 use std::time::Instant;
@@ -14,7 +15,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::CliError;
-use super::bench::median_p99;
+use super::percentiles::median_p99;
 use crate::compile::Decision;
 use crate::conntrack::{self, ConnTable, Timestamp};
 use crate::tuple::Tuple;
@@ -137,26 +138,32 @@ pub(super) fn bench(decision: &Decision, tuples: &[Tuple]) -> Result<FlowReport,
 }
 
 /// The report as lines for people.
-pub(super) fn print(report: &FlowReport) {
-    println!();
-    println!(
+pub(super) fn report_lines(report: &FlowReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
         "connection table ({} flows, {} packets each)",
         report.flows,
         FOLLOW_UPS + 1
     );
-    println!(
+    let _ = writeln!(
+        out,
         "first packet    {:.1} ns median (miss, lookup, insert)",
         report.insert_median_ns
     );
-    println!("hit             {:.1} ns median", report.hit_median_ns);
-    println!(
+    let _ = writeln!(out, "hit             {:.1} ns median", report.hit_median_ns);
+    let _ = writeln!(
+        out,
         "1 thread        {:.0} packets/s",
         report.packets_per_second_1_thread
     );
-    println!(
+    let _ = writeln!(
+        out,
         "2 threads       {:.0} packets/s",
         report.packets_per_second_2_threads
     );
-    println!("entry           {} bytes", report.bytes_per_entry);
-    println!("entries         {}", report.entries);
+    let _ = writeln!(out, "entry           {} bytes", report.bytes_per_entry);
+    let _ = writeln!(out, "entries         {}", report.entries);
+    out
 }

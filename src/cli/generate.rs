@@ -1,12 +1,11 @@
 //! `tagwall gen`: write a synthetic cluster (see [`crate::synth`]).
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
 
-use super::CliError;
+use super::{CliError, output};
 use crate::synth::{Format, Shape, SynthParams, generate};
 
 /// Arguments of `tagwall gen`.
@@ -29,10 +28,11 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ShapeArg::Friendly)]
     shape: ShapeArg,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Json)]
     output: OutputFormat,
-    /// Write to this file instead of standard output.
-    #[arg(short = 'o', long = "output-file")]
+    /// Write to this file instead of standard output. (`-o` is `--output`, the format, in
+    /// every command, as in kubectl.)
+    #[arg(long = "output-file")]
     file: Option<PathBuf>,
 }
 
@@ -86,12 +86,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     match &args.file {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| CliError(format!("cannot write `{}`: {e}", path.display())))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .map_err(|e| CliError(format!("cannot write to standard output: {e}")))?;
-        }
+        None => output::print(&text)?,
     }
     Ok(ExitCode::SUCCESS)
 }

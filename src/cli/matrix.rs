@@ -4,10 +4,9 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use super::endpoints::pair_addresses;
 use super::engines::{self, EngineArgs, Traffic, TrafficArgs};
-use super::{CliError, InputArgs, OutputKind};
-use crate::model::Pod;
+use super::{CliError, InputArgs, OutputKind, output};
+use crate::model::{Cluster, Pod};
 
 /// Arguments of `tagwall matrix`.
 #[derive(Debug, clap::Args)]
@@ -17,41 +16,45 @@ pub struct Args {
     #[command(flatten)]
     traffic: TrafficArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputKind::Table)]
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputKind::Table)]
     output: OutputKind,
     #[command(flatten)]
     engine: EngineArgs,
+    /// Every protocol and port at once: per pod pair, the port ranges allowed (from the
+    /// compiled engine).
+    #[arg(long, conflicts_with_all = ["protocol", "port"])]
+    all_ports: bool,
 }
 
 /// Runs `tagwall matrix`.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    if args.all_ports {
+        return super::all_ports::run(&args.input, &args.engine, args.output);
+    }
     let traffic = args.traffic.traffic()?;
     let cluster = engines::load(&args.input)?;
     let engine = engines::engine(args.engine.engine, args.engine.mode, &cluster)?;
+    let pods = pods(&cluster);
 
-    let (pods, without_ip): (Vec<&Pod>, Vec<&Pod>) =
-        cluster.pods.iter().partition(|pod| !pod.ips.is_empty());
-    if !without_ip.is_empty() {
-        let names: Vec<String> = without_ip.iter().map(|pod| pod.key()).collect();
-        eprintln!(
-            "tagwall: warning: left out {} pod(s) without an IP: {}",
-            names.len(),
-            names.join(", ")
-        );
+    // One batch of tuples, one per pair with a common IP family; pods sharing none cannot
+    // connect at all: not allowed. Only verdicts are needed, not their reasons.
+    let mut tuples = Vec::with_capacity(pods.len() * pods.len());
+    let mut cells = Vec::with_capacity(pods.len() * pods.len());
+    for src in &pods {
+        for dst in &pods {
+            let pair = src.pair_addresses(dst);
+            if let Some((src_ip, dst_ip)) = pair {
+                tuples.push(traffic.tuple(src_ip, dst_ip));
+            }
+            cells.push(pair.is_some());
+        }
     }
-    let mut pods = pods;
-    pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-
-    // Pods sharing no IP family cannot connect at all: not allowed.
-    let allowed: Vec<Vec<bool>> = pods
-        .iter()
-        .map(|src| {
-            pods.iter()
-                .map(|dst| {
-                    pair_addresses(src, dst).is_some_and(|(src_ip, dst_ip)| {
-                        engine.answer(&traffic.tuple(src_ip, dst_ip)).allowed
-                    })
-                })
+    let mut verdicts = engine.allowed_batch(&tuples).into_iter();
+    let allowed: Vec<Vec<bool>> = cells
+        .chunks(pods.len().max(1))
+        .map(|row| {
+            row.iter()
+                .map(|&paired| paired && verdicts.next().unwrap_or(false))
                 .collect()
         })
         .collect();
@@ -60,8 +63,25 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         OutputKind::Json => json(&labels, traffic, &allowed)?,
         OutputKind::Table => table(&labels, traffic, &allowed),
     };
-    print!("{text}");
+    output::print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The pods of a matrix, sorted by namespace, then name; pods without an IP are left out with a
+/// warning.
+pub(super) fn pods(cluster: &Cluster) -> Vec<&Pod> {
+    let (mut pods, without_ip): (Vec<&Pod>, Vec<&Pod>) =
+        cluster.pods.iter().partition(|pod| !pod.ips.is_empty());
+    if !without_ip.is_empty() {
+        let names: Vec<String> = without_ip.iter().map(|pod| pod.key()).collect();
+        output::warn(&format!(
+            "left out {} pod(s) without an IP: {}",
+            names.len(),
+            names.join(", ")
+        ));
+    }
+    pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    pods
 }
 
 /// `{"pods": [...], "protocol": "TCP", "port": 80, "allowed": [[...], ...]}` on one line, keys

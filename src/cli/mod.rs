@@ -1,12 +1,14 @@
 //! The `tagwall` command line: one module per subcommand; `main.rs` only calls [`run`].
 
+mod all_ports;
 mod bench;
 mod check;
-pub mod endpoints;
 mod engines;
 mod flows;
 mod generate;
 mod matrix;
+mod output;
+mod percentiles;
 mod translate;
 
 use std::path::PathBuf;
@@ -121,14 +123,19 @@ impl<E: std::error::Error> From<E> for CliError {
 pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => {
-            // clap prints help and version to stdout with success; usage errors exit 2.
-            let _ = error.print();
-            return if error.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+        // clap prints help and version to stdout with success; usage errors exit 2.
+        Err(error) if error.use_stderr() => {
+            let (first, hint) = usage_error(&error);
+            output::error(&first);
+            if !hint.is_empty() {
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), hint.as_bytes());
+            }
+            return ExitCode::from(2);
+        }
+        Err(help) => {
+            // Help or version: quiet on a closed pipe like any other output.
+            let _ = output::print(&help.render().to_string());
+            return ExitCode::SUCCESS;
         }
     };
     let result = match cli.command {
@@ -141,8 +148,45 @@ pub fn run() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(CliError(message)) => {
-            eprintln!("tagwall: error: {message}");
+            output::error(&message);
             ExitCode::from(2)
         }
+    }
+}
+
+/// A usage error as every other error reads: one line (clap's message, its continuation lines
+/// joined, quotes as backticks), then the hint clap adds (usage, `--help`), unchanged.
+fn usage_error(error: &clap::Error) -> (String, String) {
+    let rendered = error.render().to_string();
+    // `tagwall` alone: clap's answer is the help text, which becomes the hint.
+    if error.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let hint = format!("{}\n", rendered.trim_end());
+        return ("a command is required".to_string(), hint);
+    }
+    let rendered = rendered.strip_prefix("error: ").unwrap_or(&rendered);
+    let (message, hint) = rendered.split_once("\n\n").unwrap_or((rendered, ""));
+    // Continuation lines name arguments (`  --filename <FILES>`): those go in backticks.
+    let first: Vec<String> = message
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match line.trim() {
+            arg if i > 0 && arg.starts_with('-') => format!("`{arg}`"),
+            other => other.to_string(),
+        })
+        .collect();
+    let hint = hint.trim_end();
+    let hint = if hint.is_empty() {
+        String::new()
+    } else {
+        format!("{hint}\n")
+    };
+    (first.join(" ").replace('\'', "`"), hint)
+}
+
+/// `--port`: a port number, 1-65535 (0 is no port a connection can be opened to).
+fn port(text: &str) -> Result<u16, String> {
+    match text.parse::<u16>() {
+        Ok(port) if port != 0 => Ok(port),
+        _ => Err(format!("`{text}` is not a port: ports are 1-65535")),
     }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use super::engines::load;
-use super::{CliError, InputArgs, ModeArg};
+use super::{CliError, InputArgs, ModeArg, output};
 use crate::compile::{Builder, Config};
 use crate::firewall::{FirewallConfig, vnc};
 use crate::translate::translate;
@@ -48,20 +48,22 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let loaded = load(&args.input)?;
     let translation = translate(&loaded, args.mode.into());
     for warning in &translation.warnings {
-        eprintln!("tagwall: warning: {warning}");
+        output::warn(&warning.to_string());
     }
     match args.output {
-        TranslateOutput::Table => print!("{}", translation.config.tables()),
-        TranslateOutput::Json => println!("{}", serde_json::to_string_pretty(&translation.config)?),
+        TranslateOutput::Table => output::print(&translation.config.tables())?,
+        TranslateOutput::Json => {
+            output::println(&serde_json::to_string_pretty(&translation.config)?)?;
+        }
         TranslateOutput::VncJson => {
             let (objects, warnings) = vnc::export_objects(&translation.config);
             for warning in &warnings {
-                eprintln!("tagwall: warning: {warning}");
+                output::warn(&warning.to_string());
             }
             if args.verify && !verified(&translation.config, &objects)? {
                 return Ok(ExitCode::from(1));
             }
-            println!("{}", serde_json::to_string_pretty(&objects)?);
+            output::println(&serde_json::to_string_pretty(&objects)?)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -452,6 +452,29 @@ impl PortTable {
         }
     }
 
+    /// Ports where the candidates of a ported protocol can change, in no particular order: the
+    /// interval starts of a split table, or each scanned candidate's first port and the port
+    /// after its last (wide candidates cover every port and add none). None for a protocol
+    /// without ports. For [`super::Decision::port_boundaries`].
+    pub(crate) fn port_starts(&self, protocol: Protocol) -> Vec<u16> {
+        let Some(intervals) = ported_slot(protocol).and_then(|slot| self.ported.get(slot)) else {
+            return Vec::new();
+        };
+        match &intervals.narrow {
+            Narrow::Split(entries) => entries.iter().map(|(start, _)| *start).collect(),
+            Narrow::Scan { ranges, .. } => ranges
+                .iter()
+                .flat_map(|range| std::iter::once(range.start).chain(range.end.checked_add(1)))
+                .collect(),
+        }
+    }
+
+    /// Protocols without ports that have a list of their own; every other such protocol gets
+    /// the default list. For [`super::Decision::portless_protocols`].
+    pub(crate) fn portless_numbers(&self) -> impl Iterator<Item = u8> + '_ {
+        self.other.iter().map(|(number, _)| *number)
+    }
+
     /// Every list the table points to (shared lists more than once).
     pub(crate) fn lists(&self) -> impl Iterator<Item = &List> {
         self.ported

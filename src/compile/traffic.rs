@@ -25,6 +25,7 @@ use ipnet::IpNet;
 
 use crate::firewall::{FirewallConfig, ServicePorts};
 use crate::protocol::Protocol;
+use crate::rng::Rng;
 use crate::tuple::Tuple;
 
 /// Ports any mix tries besides the ones rules name: common services and random high ports.
@@ -80,7 +81,7 @@ impl TrafficMix {
     /// `count` tuples from `seed`: 60% pod to pod, 20% outside to pod, 20% pod to outside
     /// (all outside when there are no workloads).
     pub fn tuples(&self, count: usize, seed: u64) -> Vec<Tuple> {
-        let mut rng = SplitMix64(seed);
+        let mut rng = SplitMix64::new(seed);
         (0..count).map(|_| self.tuple(&mut rng)).collect()
     }
 
@@ -157,16 +158,17 @@ fn pick<T: Copy>(items: &[T], rng: &mut SplitMix64) -> Option<T> {
     items.get(rng.below(items.len() as u64) as usize).copied()
 }
 
-/// SplitMix64: a tiny, good-enough, seedable generator (no dependency for a benchmark mix).
-struct SplitMix64(u64);
+/// The crate's one SplitMix64, with the modulo `below` this mix has always drawn with (so a
+/// seed gives the tuples it always gave, and benchmark figures stay comparable).
+struct SplitMix64(Rng);
 
 impl SplitMix64 {
+    fn new(seed: u64) -> SplitMix64 {
+        SplitMix64(Rng::new(seed))
+    }
+
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// A number in `0..n` (`n > 0`; a tiny modulo bias does not matter here).

@@ -6,7 +6,7 @@
 //!
 //! ```
 //! use std::net::{IpAddr, Ipv4Addr};
-//! use tagwall::conntrack::{Config, ConnTable, Direction, Timestamp};
+//! use tagwall::conntrack::{Config, ConnTable, PacketDirection, Timestamp};
 //! use tagwall::lookup::{Decide, Side, Verdict};
 //! use tagwall::protocol::Protocol;
 //! use tagwall::tuple::Tuple;
@@ -38,7 +38,7 @@
 //! assert!(table.packet(&OnlyFromA, &a_to_b, now).allowed); // A may
 //! let reply = table.packet(&OnlyFromA, &a_to_b.reversed(), now); // so B's replies pass
 //! assert!(reply.allowed);
-//! assert_eq!(reply.direction, Direction::Reply);
+//! assert_eq!(reply.direction, PacketDirection::Reply);
 //! # Ok::<(), tagwall::conntrack::ConfigError>(())
 //! ```
 //!
@@ -56,5 +56,5 @@ mod time;
 
 pub use config::{Config, ConfigError, MAX_SHARDS, Timeouts};
 pub use counters::Counters;
-pub use table::{ConnTable, Direction, Outcome, PacketVerdict};
+pub use table::{ConnTable, Outcome, PacketDirection, PacketVerdict};
 pub use time::Timestamp;

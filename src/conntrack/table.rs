@@ -16,7 +16,7 @@ use super::time::Timestamp;
 
 /// Which way a packet goes on its connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Direction {
+pub enum PacketDirection {
     /// From the end that opened the connection (or a new connection's first packet).
     Original,
     /// From the end the connection was opened to.
@@ -41,7 +41,7 @@ pub struct PacketVerdict {
     /// Whether the packet passes.
     pub allowed: bool,
     /// Which way the packet goes on its connection.
-    pub direction: Direction,
+    pub direction: PacketDirection,
     /// How the answer was found.
     pub outcome: Outcome,
     /// The verdict that decided the connection, for its opening direction.
@@ -170,7 +170,7 @@ impl ConnTable {
             };
             shard.insert(hash, entry, &self.timeouts, self.config.sweep_per_insert);
         }
-        Self::answer(&mut shard, verdict, Direction::Original, Outcome::New)
+        Self::answer(&mut shard, verdict, PacketDirection::Original, Outcome::New)
     }
 
     /// Marks `tuple`'s connection closed (the agent saw a TCP FIN or RST), so it expires after
@@ -294,11 +294,11 @@ impl ConnTable {
         } = packet;
         let entry = *shard.entry(slot);
         let direction = if from == entry.opener {
-            Direction::Original
+            PacketDirection::Original
         } else {
-            Direction::Reply
+            PacketDirection::Reply
         };
-        if entry.class == Class::Denied && direction == Direction::Reply {
+        if entry.class == Class::Denied && direction == PacketDirection::Reply {
             // The remembered denial is of the other end's attempt; a packet from this end is an
             // attempt of its own to open the connection, decided as new.
             shard.counters.misses += 1;
@@ -314,7 +314,7 @@ impl ConnTable {
                     ..entry
                 });
             Self::settle(shard, slot, redecided);
-            return Self::answer(shard, verdict, Direction::Original, Outcome::New);
+            return Self::answer(shard, verdict, PacketDirection::Original, Outcome::New);
         }
         if entry.generation != generation {
             shard.counters.reevaluations += 1;
@@ -348,10 +348,10 @@ impl ConnTable {
     }
 
     /// The class of an allowed entry after a packet in `direction`: a reply establishes it.
-    fn after_packet(class: Class, direction: Direction) -> Class {
+    fn after_packet(class: Class, direction: PacketDirection) -> Class {
         match direction {
-            Direction::Original => class,
-            Direction::Reply => class.replied(),
+            PacketDirection::Original => class,
+            PacketDirection::Reply => class.replied(),
         }
     }
 
@@ -371,7 +371,7 @@ impl ConnTable {
     fn answer(
         shard: &mut Shard,
         verdict: Verdict,
-        direction: Direction,
+        direction: PacketDirection,
         outcome: Outcome,
     ) -> PacketVerdict {
         let allowed = verdict.allowed();

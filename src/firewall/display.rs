@@ -3,7 +3,6 @@
 use std::fmt::{self, Write as _};
 
 use super::{Endpoint, FirewallConfig, Service, ServicePorts, Tag, TagKind, TagOp, TagTerm};
-use crate::model::Direction;
 
 impl fmt::Display for Tag {
     /// `key=value`; a namespace label (Kubernetes mode) is `ns:key=value`.
@@ -98,10 +97,7 @@ impl FirewallConfig {
                     format!("{:?}", r.action).to_ascii_lowercase(),
                     r.service.to_string(),
                     self.endpoint_text(&r.endpoint_1),
-                    match r.direction {
-                        Direction::Ingress => "ingress".to_string(),
-                        Direction::Egress => "egress".to_string(),
-                    },
+                    r.direction.as_str().to_string(),
                     self.endpoint_text(&r.endpoint_2),
                 ]
             })

@@ -123,7 +123,7 @@ pub enum LoadError {
         message: String,
     },
     /// Two objects of one kind with one namespace and name, in one input or across inputs.
-    #[error("{file}: {object}: metadata.name: already defined in `{first_file}`")]
+    #[error("{file}: {object}: metadata.name: {}", already_defined(first_file))]
     Duplicate {
         /// The input of the second definition.
         file: String,
@@ -133,10 +133,7 @@ pub enum LoadError {
         first_file: String,
     },
     /// Two pods share an IP: an IP must identify one pod.
-    #[error(
-        "{file}: {object}: {field}: `{ip}` is also the IP of Pod `{}` in `{other_file}`",
-        other.key()
-    )]
+    #[error("{file}: {object}: {field}: {}", ip_taken(ip, other, other_file))]
     DuplicateIp {
         /// The input of the second pod.
         file: String,
@@ -163,6 +160,85 @@ pub enum LoadError {
         /// What exceeded it.
         what: String,
     },
+}
+
+/// A list entry that is not an object: a parse error, or skipped in lenient mode.
+pub(crate) const NOT_AN_OBJECT: &str = "a list holds an entry that is not an object";
+
+/// [`LoadError::Duplicate`]'s words after the field.
+fn already_defined(first_file: &str) -> String {
+    format!("already defined in `{first_file}`")
+}
+
+/// [`LoadError::DuplicateIp`]'s words after the field.
+fn ip_taken(ip: &std::net::IpAddr, other: &ObjectRef, other_file: &str) -> String {
+    format!(
+        "`{ip}` is also the IP of Pod `{}` in `{other_file}`",
+        other.key()
+    )
+}
+
+impl LoadError {
+    /// What lenient loading says instead of failing with an object's error: the error's own
+    /// words, and that the object was left out. Errors about a whole input (which lenient
+    /// loading does not skip) keep their whole text.
+    pub(crate) fn skipped(self) -> Warning {
+        let (source, object, field, message) = match self {
+            LoadError::Invalid {
+                file,
+                object,
+                field,
+                message,
+            } => (file, object.to_string(), field, message),
+            LoadError::Duplicate {
+                file,
+                object,
+                first_file,
+            } => (
+                file,
+                object.to_string(),
+                "metadata.name".to_string(),
+                already_defined(&first_file),
+            ),
+            LoadError::DuplicateIp {
+                file,
+                object,
+                field,
+                ip,
+                other,
+                other_file,
+            } => (
+                file,
+                object.to_string(),
+                field,
+                ip_taken(&ip, &other, &other_file),
+            ),
+            LoadError::Parse {
+                file,
+                position: None,
+                message,
+            } if message == NOT_AN_OBJECT => {
+                return Warning {
+                    source: file,
+                    object: String::new(),
+                    field: String::new(),
+                    message: format!("{message}; entry skipped"),
+                };
+            }
+            whole => (
+                String::new(),
+                String::new(),
+                String::new(),
+                whole.to_string(),
+            ),
+        };
+        Warning {
+            source,
+            object,
+            field,
+            message: format!("{message}; object skipped"),
+        }
+    }
 }
 
 /// Renders an optional position as `line L column C: `.

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::error::{LoadError, ObjectRef, Warning};
+use super::error::{LoadError, NOT_AN_OBJECT, ObjectRef, Warning, tidy};
 use super::limits::Limits;
 use super::parse::parse;
 use super::raw::{Body, Item, Known, RawObject};
@@ -123,10 +123,21 @@ impl Loader {
     pub fn add_bytes(&mut self, source: &str, bytes: &[u8]) -> Result<(), LoadError> {
         let documents = parse(source, bytes, &self.options.limits)?;
         let file: Arc<str> = Arc::from(source);
+        let before = self.objects;
         for document in documents {
             for item in document.0 {
                 self.add_item(&file, item)?;
             }
+        }
+        // An empty or comment-only file, or the wrong file, would otherwise give an empty
+        // answer that looks like a real one.
+        if self.objects == before {
+            self.warnings.push(Warning {
+                source: source.to_string(),
+                object: String::new(),
+                field: String::new(),
+                message: "no object was read".to_string(),
+            });
         }
         Ok(())
     }
@@ -136,20 +147,10 @@ impl Loader {
             Item::Object(object) => self.add_object(file, *object),
             // One entry of a list, like one invalid object, is skipped in lenient mode rather
             // than losing the good entries around it (found by fuzzing `load_never_panics`).
-            Item::NotObject if self.options.lenient => {
-                self.warnings.push(Warning {
-                    source: file.to_string(),
-                    object: String::new(),
-                    field: String::new(),
-                    message: "a list holds an entry that is not an object; entry skipped"
-                        .to_string(),
-                });
-                Ok(())
-            }
-            Item::NotObject => Err(LoadError::Parse {
+            Item::NotObject => self.skip_or_fail(LoadError::Parse {
                 file: file.to_string(),
                 position: None,
-                message: "a list holds an entry that is not an object".to_string(),
+                message: NOT_AN_OBJECT.to_string(),
             }),
         }
     }
@@ -179,7 +180,7 @@ impl Loader {
             .labels
             .iter()
             .flatten()
-            .map(|(k, v)| k.len() + v.len())
+            .map(|(k, v)| k.len() + v.text_len())
             .sum();
         if label_bytes > self.options.limits.max_label_bytes {
             return Err(LoadError::Limit {
@@ -217,6 +218,36 @@ impl Loader {
             }
             None => {
                 let key = match (Known::of(&kind, None), &object.api_version) {
+                    // Dropping it would leave out what the user meant to apply: `check` would
+                    // allow what a NetworkPolicy in an older version denies.
+                    (Some(known), Some(version)) if known.same_resource(version) => {
+                        let object_ref = ObjectRef {
+                            kind: known.kind(),
+                            namespace: match known {
+                                Known::Namespace
+                                | Known::Node
+                                | Known::ClusterNetworkPolicy
+                                | Known::AdminNetworkPolicy
+                                | Known::BaselineAdminNetworkPolicy => None,
+                                Known::Pod | Known::NetworkPolicy => Some(
+                                    object
+                                        .metadata
+                                        .namespace
+                                        .clone()
+                                        .unwrap_or_else(|| "default".to_string()),
+                                ),
+                            },
+                            name: object.metadata.name.clone().unwrap_or_default(),
+                        };
+                        let invalid = Invalid {
+                            field: "apiVersion".to_string(),
+                            message: tidy(&format!(
+                                "`{version}` is not read: tagwall reads {kind} as `{}`",
+                                known.api_version()
+                            )),
+                        };
+                        return self.reject(file, object_ref, invalid);
+                    }
                     (Some(_), Some(version)) => format!("{kind} ({version})"),
                     _ => kind,
                 };
@@ -367,21 +398,12 @@ impl Loader {
         object: ObjectRef,
         invalid: Invalid,
     ) -> Result<(), LoadError> {
-        if !self.options.lenient {
-            return Err(LoadError::Invalid {
-                file: file.to_string(),
-                object: Box::new(object),
-                field: invalid.field,
-                message: invalid.message,
-            });
-        }
-        self.warnings.push(Warning {
-            source: file.to_string(),
-            object: object.to_string(),
+        self.skip_or_fail(LoadError::Invalid {
+            file: file.to_string(),
+            object: Box::new(object),
             field: invalid.field,
-            message: format!("{}; object skipped", invalid.message),
-        });
-        Ok(())
+            message: invalid.message,
+        })
     }
 
     /// A second object of one kind, namespace and name: an error, or in lenient mode a warning
@@ -392,19 +414,20 @@ impl Loader {
         object: ObjectRef,
         first_file: String,
     ) -> Result<(), LoadError> {
+        self.skip_or_fail(LoadError::Duplicate {
+            file: file.to_string(),
+            object: Box::new(object),
+            first_file,
+        })
+    }
+
+    /// Fails with `error` (strict), or leaves its object out with a warning in its own words
+    /// (lenient).
+    fn skip_or_fail(&mut self, error: LoadError) -> Result<(), LoadError> {
         if !self.options.lenient {
-            return Err(LoadError::Duplicate {
-                file: file.to_string(),
-                object: Box::new(object),
-                first_file,
-            });
+            return Err(error);
         }
-        self.warnings.push(Warning {
-            source: file.to_string(),
-            object: object.to_string(),
-            field: "metadata.name".to_string(),
-            message: format!("already defined in `{first_file}`; object skipped"),
-        });
+        self.warnings.push(error.skipped());
         Ok(())
     }
 
@@ -451,25 +474,18 @@ impl Loader {
                     namespace: Some(kept.pod.namespace.clone()),
                     name: kept.pod.name.clone(),
                 };
-                if !self.options.lenient {
-                    return Err(LoadError::DuplicateIp {
-                        file: entry.file.to_string(),
-                        object: Box::new(object),
-                        field: field.clone(),
-                        ip,
-                        other: Box::new(other),
-                        other_file: other_file.to_string(),
-                    });
-                }
-                dropped.push(Warning {
-                    source: entry.file.to_string(),
-                    object: object.to_string(),
+                let error = LoadError::DuplicateIp {
+                    file: entry.file.to_string(),
+                    object: Box::new(object),
                     field: field.clone(),
-                    message: format!(
-                        "`{ip}` is also the IP of Pod `{}` in `{other_file}`; object skipped",
-                        other.key()
-                    ),
-                });
+                    ip,
+                    other: Box::new(other),
+                    other_file: other_file.to_string(),
+                };
+                if !self.options.lenient {
+                    return Err(error);
+                }
+                dropped.push(error.skipped());
                 continue;
             }
             for ip in &kept.pod.ips {

@@ -8,8 +8,13 @@
 //! are read: `v1` Namespace, `v1` Pod, `v1` Node, `networking.k8s.io/v1` NetworkPolicy, and the
 //! network-policy-api's `policy.networking.k8s.io/v1alpha2` ClusterNetworkPolicy and
 //! `v1alpha1` AdminNetworkPolicy and BaselineAdminNetworkPolicy (checked as their CRDs check
-//! them, see `validate::tiers`); every other object (Service, Deployment, a Calico NetworkPolicy...) is counted in
-//! [`Loaded::skipped_kinds`] and otherwise ignored. Fields network policy does not need
+//! them, see `validate::tiers`); every other object (Service, Deployment, a Calico
+//! NetworkPolicy...) is counted in [`Loaded::skipped_kinds`] and otherwise ignored, but a kind
+//! tagwall reads in another version of its own API group (a NetworkPolicy as
+//! `extensions/v1beta1`) is an invalid object: dropping it silently would allow what it denies.
+//! A file with no object at all gets a [`Warning`]. Label values must be strings (`tier: 1` and
+//! `tier: null` are errors with a field path, in YAML and JSON, whatever the key order); YAML
+//! booleans are YAML 1.2's (`y` is a string). Fields network policy does not need
 //! (`managedFields`, `annotations`, most of `status`) are skipped while parsing, never stored.
 //!
 //! # What it checks

@@ -180,6 +180,9 @@ fn yaml_options(len: usize, limits: &Limits) -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     options.alias_limits.max_total_replayed_events = limits.max_alias_events;
+    // YAML 1.2 core booleans only: a label value `y` or `no` is a string (kubectl writes YAML
+    // 1.2, and values are read untyped so that a number is an error, not a string).
+    options.strict_booleans = true;
     options.emit_comments = false;
     options.with_snippet = false;
     options

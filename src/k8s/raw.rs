@@ -34,9 +34,21 @@ pub(crate) enum Scalar {
     List,
     /// A mapping (its contents skipped).
     Map,
+    /// `null` (or an empty YAML value) where a value was given, e.g. a label's value: Go
+    /// would read it as `""`, the API server's validation never sees it, and a user who
+    /// wrote it most likely lost a value, so it is an error with a field path.
+    Null,
 }
 
 impl Scalar {
+    /// Bytes of text the value holds (a string's length; other values are short).
+    pub(crate) fn text_len(&self) -> usize {
+        match self {
+            Scalar::Str(s) => s.len(),
+            _ => 0,
+        }
+    }
+
     /// What the value is, for messages: `a list`, `` `abc` ``.
     pub(crate) fn describe(&self) -> String {
         match self {
@@ -46,6 +58,7 @@ impl Scalar {
             Scalar::Float(x) => format!("`{x}`"),
             Scalar::List => "a list".to_string(),
             Scalar::Map => "a mapping".to_string(),
+            Scalar::Null => "null".to_string(),
         }
     }
 }
@@ -88,6 +101,12 @@ impl<'de> Visitor<'de> for ScalarVisitor {
     fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
         Ok(Scalar::Str(v))
     }
+    fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Null)
+    }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(Scalar::List)
@@ -98,13 +117,20 @@ impl<'de> Visitor<'de> for ScalarVisitor {
     }
 }
 
+/// Labels or `matchLabels` as written: values read as [`Scalar`]s, so that an integer
+/// (`tier: 1`) or a null is one validation error with a field path, whichever order the
+/// object's fields come in and whether the input is YAML or JSON (a YAML parser would read
+/// `1` as the string `"1"` when it knows a string is wanted, but not when the spec is
+/// buffered first; the API server rejects the number either way).
+pub(crate) type RawLabels = BTreeMap<String, Scalar>;
+
 /// `metadata`, the parts network policy reads.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RawMeta {
     pub name: Option<String>,
     pub namespace: Option<String>,
-    pub labels: Option<BTreeMap<String, String>>,
+    pub labels: Option<RawLabels>,
 }
 
 /// A Pod's `spec`.
@@ -214,7 +240,7 @@ pub(crate) struct RawPort {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RawSelector {
-    pub match_labels: Option<BTreeMap<String, String>>,
+    pub match_labels: Option<RawLabels>,
     pub match_expressions: Option<Vec<RawRequirement>>,
 }
 
@@ -223,7 +249,7 @@ pub(crate) struct RawSelector {
 pub(crate) struct RawRequirement {
     pub key: Option<String>,
     pub operator: Option<Scalar>,
-    pub values: Option<Vec<String>>,
+    pub values: Option<Vec<Scalar>>,
 }
 
 /// The kinds read for their content; everything else is only counted.
@@ -254,6 +280,39 @@ impl Known {
             Known::ClusterNetworkPolicy => "policy.networking.k8s.io/v1alpha2",
             Known::AdminNetworkPolicy | Known::BaselineAdminNetworkPolicy => {
                 "policy.networking.k8s.io/v1alpha1"
+            }
+        }
+    }
+
+    /// The kind's name.
+    pub(crate) fn kind(self) -> &'static str {
+        match self {
+            Known::Namespace => "Namespace",
+            Known::Pod => "Pod",
+            Known::NetworkPolicy => "NetworkPolicy",
+            Known::Node => "Node",
+            Known::ClusterNetworkPolicy => "ClusterNetworkPolicy",
+            Known::AdminNetworkPolicy => "AdminNetworkPolicy",
+            Known::BaselineAdminNetworkPolicy => "BaselineAdminNetworkPolicy",
+        }
+    }
+
+    /// Whether `api_version` is another version of this very kind (the Kubernetes API group
+    /// that serves it), rather than another project's kind of the same name: NetworkPolicy
+    /// was served as `extensions/v1beta1` before `networking.k8s.io/v1`, while Calico's
+    /// `projectcalico.org/v3` NetworkPolicy is a different resource. Pods and Namespaces are
+    /// in the core group, whose versions have no `/`.
+    pub(crate) fn same_resource(self, api_version: &str) -> bool {
+        match self {
+            Known::Namespace | Known::Pod | Known::Node => !api_version.contains('/'),
+            Known::NetworkPolicy => ["networking.k8s.io/", "extensions/"]
+                .iter()
+                .any(|group| api_version.starts_with(group)),
+            // Other versions of the network-policy-api (v1beta1 ...) change the schema.
+            Known::ClusterNetworkPolicy
+            | Known::AdminNetworkPolicy
+            | Known::BaselineAdminNetworkPolicy => {
+                api_version.starts_with("policy.networking.k8s.io/")
             }
         }
     }

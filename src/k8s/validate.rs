@@ -12,7 +12,7 @@ use ipnet::IpNet;
 use super::error::tidy;
 use super::names;
 use super::raw::{
-    RawContainer, RawIpBlock, RawMeta, RawNodeStatus, RawPeer, RawPodSpec, RawPodStatus,
+    RawContainer, RawIpBlock, RawLabels, RawMeta, RawNodeStatus, RawPeer, RawPodSpec, RawPodStatus,
     RawPolicySpec, RawPort, RawRequirement, RawRule, RawSelector, Scalar,
 };
 use crate::model::{
@@ -654,10 +654,7 @@ fn protocol(value: Option<&Scalar>, walk: &mut Walk) -> Result<Protocol, Invalid
 /// A label selector (ValidateLabelSelector).
 fn label_selector(raw: &RawSelector, walk: &mut Walk) -> Result<LabelSelector, Invalid> {
     let match_labels = match &raw.match_labels {
-        Some(map) => walk.field("matchLabels", |walk| {
-            check_labels(map, walk)?;
-            Ok(map.clone())
-        })?,
+        Some(map) => walk.field("matchLabels", |walk| check_labels(map, walk))?,
         None => Labels::new(),
     };
     let mut match_expressions = Vec::new();
@@ -715,8 +712,12 @@ fn requirement(raw: &RawRequirement, walk: &mut Walk) -> Result<Requirement, Inv
         }
         let mut set = BTreeSet::new();
         for (i, value) in values.iter().enumerate() {
-            walk.index(i, |walk| {
-                check(walk, names::label_value_error(value), value)
+            let value = walk.index(i, |walk| {
+                let Scalar::Str(value) = value else {
+                    return Err(walk.invalid(format!("must be a string, not {}", value.describe())));
+                };
+                check(walk, names::label_value_error(value), value)?;
+                Ok(value)
             })?;
             set.insert(value.clone());
         }
@@ -729,25 +730,32 @@ fn requirement(raw: &RawRequirement, walk: &mut Walk) -> Result<Requirement, Inv
 }
 
 /// `metadata.labels`, checked.
-fn labels(labels: Option<Labels>, walk: &mut Walk) -> Result<Labels, Invalid> {
-    let labels = labels.unwrap_or_default();
-    check_labels(&labels, walk)?;
-    Ok(labels)
+fn labels(labels: Option<RawLabels>, walk: &mut Walk) -> Result<Labels, Invalid> {
+    check_labels(&labels.unwrap_or_default(), walk)
 }
 
-/// A map of label keys to values (labels or `matchLabels`), each checked.
-fn check_labels(map: &Labels, walk: &mut Walk) -> Result<(), Invalid> {
+/// A map of label keys to values (labels or `matchLabels`), each checked: values must be
+/// strings (the Go type is `map[string]string`), and valid label values.
+fn check_labels(map: &RawLabels, walk: &mut Walk) -> Result<Labels, Invalid> {
+    let mut labels = Labels::new();
     for (key, value) in map {
         if let Some(why) = names::label_key_error(key) {
             return Err(walk.invalid(format!("`{key}` is not a valid label key: {why}")));
         }
+        let Scalar::Str(value) = value else {
+            return Err(walk.invalid(format!(
+                "the value of label `{key}` must be a string, not {}",
+                value.describe()
+            )));
+        };
         if let Some(why) = names::label_value_error(value) {
             return Err(walk.invalid(format!(
                 "`{value}` is not a valid value for label `{key}`: {why}"
             )));
         }
+        labels.insert(key.clone(), value.clone());
     }
-    Ok(())
+    Ok(labels)
 }
 
 /// `metadata.name`: present, and valid by `rule` (a DNS label for namespaces, a DNS subdomain

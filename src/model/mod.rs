@@ -6,6 +6,7 @@
 //! invalid, so later layers never re-check input. Collections are sorted (`BTreeMap`, sorted
 //! `Vec`s), so everything derived from a `Cluster` is deterministic.
 
+mod endpoint;
 mod selector;
 mod tiers;
 
@@ -16,7 +17,9 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::{PortRange, Protocol};
+use crate::tuple::canonical_ip;
 
+pub use endpoint::{Endpoint, EndpointError, addresses};
 pub use selector::{LabelSelector, Operator, Requirement};
 pub use tiers::{
     BANP_PRIORITY, ClusterPolicy, ClusterPolicyKind, PodSet, Tier, TierAction, TierPeer, TierPort,
@@ -121,6 +124,26 @@ impl Pod {
             .find(|p| p.name == name && p.protocol == protocol)
             .map(|p| p.port)
     }
+
+    /// The addresses of a connection from this pod to `dst`: the first pair, in the order of
+    /// this pod's IPs and then `dst`'s IPs, whose two addresses are of the same family; `None`
+    /// when the pods share no family (no connection between them can exist). `tagwall matrix`
+    /// and the scenario runner both pair pods this way, so their matrices mean the same.
+    pub fn pair_addresses(&self, dst: &Pod) -> Option<(IpAddr, IpAddr)> {
+        self.ips.iter().find_map(|&src_ip| {
+            dst.address_toward(src_ip)
+                .map(|dst_ip| (canonical_ip(src_ip), dst_ip))
+        })
+    }
+
+    /// This pod's first address of the same family as `other`, if it has one.
+    pub fn address_toward(&self, other: IpAddr) -> Option<IpAddr> {
+        let other = canonical_ip(other);
+        self.ips
+            .iter()
+            .map(|&ip| canonical_ip(ip))
+            .find(|ip| ip.is_ipv4() == other.is_ipv4())
+    }
 }
 
 impl Cluster {
@@ -186,6 +209,14 @@ pub enum Direction {
 impl Direction {
     /// Both directions, ingress first.
     pub const BOTH: [Direction; 2] = [Direction::Ingress, Direction::Egress];
+
+    /// `ingress` or `egress`: the one spelling rule names, tables, reasons and JSON use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
 }
 
 /// Which directions a policy isolates (`spec.policyTypes` after the API server's defaulting:

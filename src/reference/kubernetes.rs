@@ -546,10 +546,7 @@ impl fmt::Display for SideReason {
 impl fmt::Display for Allowance {
     /// `ns/name ingress rule 0 (peer 1, all ports)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let direction = match self.direction {
-            Direction::Ingress => "ingress",
-            Direction::Egress => "egress",
-        };
+        let direction = self.direction.as_str();
         write!(f, "{} {direction} rule {} (", self.policy, self.rule)?;
         match self.peer {
             Entry::All => f.write_str("all peers")?,

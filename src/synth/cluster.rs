@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::SynthParams;
-use super::rng::Rng;
+use crate::rng::Rng;
 
 const TEAMS: &[&str] = &[
     "payments", "search", "checkout", "identity", "platform", "data", "ml", "edge",

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::rng::Rng;
+use crate::rng::Rng;
 
 const NODES: usize = 40;
 const TIME: &str = "2024-05-01T10:05:00Z";

@@ -26,12 +26,11 @@
 
 mod cluster;
 mod kubectl;
-mod rng;
 mod shapes;
 
 use serde_json::{Value, json};
 
-pub use rng::Rng;
+pub use crate::rng::Rng;
 
 /// How a generated cluster is written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -7,8 +7,8 @@
 use serde_json::{Value, json};
 
 use super::cluster::Objects;
-use super::rng::Rng;
 use super::{Shape, SynthParams};
+use crate::rng::Rng;
 
 /// Pods each unique-identity policy selects, and peers it admits.
 const UNIQUE_FANOUT: usize = 20;

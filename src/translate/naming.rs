@@ -26,13 +26,6 @@ pub fn firewall_policy(np: &NetworkPolicy) -> String {
     format!("{}-{}", np.namespace, np.name)
 }
 
-fn direction_word(direction: Direction) -> &'static str {
-    match direction {
-        Direction::Ingress => "ingress",
-        Direction::Egress => "egress",
-    }
-}
-
 /// What kind of peer a rule is for, as its name says it.
 pub fn peer_kind(peer: Option<&Peer>) -> &'static str {
     match peer {
@@ -77,12 +70,7 @@ pub enum BlockPart {
 /// The rule's name.
 pub fn rule(origin: &RuleOrigin<'_>, block: BlockPart, mode: Mode) -> String {
     let np = origin.policy;
-    let mut name = format!(
-        "{}-{}-{}",
-        np.namespace,
-        direction_word(origin.direction),
-        np.name
-    );
+    let mut name = format!("{}-{}-{}", np.namespace, origin.direction.as_str(), np.name);
     // CN2 drops the rule index from egress names (Table 3); two egress rules can then collide.
     if origin.direction == Direction::Ingress || mode == Mode::Kubernetes {
         name.push_str(&format!("-{}", origin.rule));
@@ -131,13 +119,30 @@ pub fn deny_all_rule(np: &NetworkPolicy, direction: Direction) -> String {
         "{}-{}-denyall-{}",
         np.namespace,
         np.name,
-        direction_word(direction)
+        direction.as_str()
     )
 }
 
 /// The pass rule of the allow-all policy for a direction.
 pub fn allow_all_rule(direction: Direction) -> String {
-    format!("allowall-{}", direction_word(direction))
+    format!("allowall-{}", direction.as_str())
+}
+
+/// The name for an address group CN2 would call `name`: that name, or, when `taken` says another
+/// policy's group already has it (CN2 keeps groups per namespace; our model has one name space),
+/// `<namespace>-<name>`, then `<namespace>-<name>-<k>` for the first free `k` from 1.
+pub fn unique_group(name: String, namespace: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(&name) {
+        return name;
+    }
+    let qualified = format!("{namespace}-{name}");
+    let mut candidate = qualified.clone();
+    let mut k = 1;
+    while taken(&candidate) {
+        candidate = format!("{qualified}-{k}");
+        k += 1;
+    }
+    candidate
 }
 
 /// `base`, else `base-1`, `base-2`... whichever `taken` does not hold yet (then taken).
@@ -194,5 +199,19 @@ pub fn make_unique(policies: &mut [FirewallPolicy], warnings: &mut Vec<Translate
                 rule.name = name;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_names_are_qualified_then_numbered_only_when_taken() {
+        let taken = ["db", "prod-db", "prod-db-1"];
+        let is_taken = |name: &str| taken.contains(&name);
+        assert_eq!(unique_group("web".into(), "prod", is_taken), "web");
+        assert_eq!(unique_group("db".into(), "dev", is_taken), "dev-db");
+        assert_eq!(unique_group("db".into(), "prod", is_taken), "prod-db-2");
     }
 }

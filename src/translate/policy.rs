@@ -71,9 +71,8 @@ impl Objects {
         endpoint
     }
 
-    /// Adds an address group under CN2's name, or, when another policy's group already took that
-    /// name (CN2 keeps groups per namespace; our model has one name space), under
-    /// `<namespace>-<name>` (then `-<k>`), so a rule never refers to another policy's group.
+    /// Adds an address group under CN2's name, or under [`naming::unique_group`]'s when another
+    /// policy's group already took it, so a rule never refers to another policy's group.
     fn address_group(
         &mut self,
         namespace: &str,
@@ -81,16 +80,7 @@ impl Objects {
         prefixes: Vec<IpNet>,
         except: Vec<IpNet>,
     ) -> Endpoint {
-        let mut name = name;
-        if self.group_names.contains(&name) {
-            let qualified = format!("{namespace}-{name}");
-            name = qualified.clone();
-            let mut k = 1;
-            while self.group_names.contains(&name) {
-                name = format!("{qualified}-{k}");
-                k += 1;
-            }
-        }
+        let name = naming::unique_group(name, namespace, |taken| self.group_names.contains(taken));
         self.group_names.insert(name.clone());
         self.address_groups.push(AddressGroup {
             name: name.clone(),

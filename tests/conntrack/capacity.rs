@@ -1,10 +1,10 @@
 //! Bounded memory: capacity is exact, every eviction is counted, floods evict themselves first.
 
-mod conntrack_support;
+use crate::conntrack_support;
 
 use std::time::Duration;
 
-use conntrack_support::{PairDecider, tcp, tuple};
+use crate::conntrack_support::{PairDecider, tcp, tuple};
 use tagwall::conntrack::{
     Config, ConfigError, ConnTable, MAX_SHARDS, Outcome, Timeouts, Timestamp,
 };

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::thread;
 use std::time::Duration;
 
-use tagwall::conntrack::{Config, ConnTable, Counters, Direction, Timeouts, Timestamp};
+use tagwall::conntrack::{Config, ConnTable, Counters, PacketDirection, Timeouts, Timestamp};
 use tagwall::lookup::{Decide, Side, Verdict};
 use tagwall::protocol::Protocol;
 use tagwall::tuple::Tuple;
@@ -78,7 +78,7 @@ fn run(table: &ConnTable, roomy: bool) -> Counters {
                     if roomy {
                         assert_eq!(reply.allowed, allowed(id), "reply of connection {id}");
                         if allowed(id) {
-                            assert_eq!(reply.direction, Direction::Reply);
+                            assert_eq!(reply.direction, PacketDirection::Reply);
                         }
                     } else {
                         assert!(!reply.allowed || allowed(id), "reply of connection {id}");

@@ -6,39 +6,14 @@
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use crate::support;
 
-fn tagwall(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tagwall"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn scenario(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/scenarios")
-        .join(name)
-        .display()
-        .to_string()
-}
+use crate::support::{scenario, stderr, stdout, tagwall};
+use std::path::PathBuf;
 
 /// Writes `text` to a file of its own under the system temp directory.
 fn temp_file(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tagwall-cli-matrix-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
+    support::temp_file("cli-matrix", name, text)
 }
 
 /// Two namespaces, three pods (one without an IP), and a policy isolating y/b for ingress.
@@ -188,6 +163,52 @@ fn bad_input_fails_with_one_line() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         assert!(err.starts_with("tagwall: error: "), "{args:?}: {err}");
+    }
+}
+
+/// The compiled engine answers a matrix in one batch of lookups (no reasons built): on a
+/// synthetic cluster large enough for many batch chunks, and dual-stack pods, it must print
+/// what the reference engine prints cell by cell.
+#[test]
+fn the_batched_matrix_is_the_reference_matrix_on_a_synthetic_cluster() {
+    let path = temp_file("synthetic.json", "");
+    let generated = tagwall(&[
+        "gen",
+        "--pods",
+        "60",
+        "--policies",
+        "20",
+        "--seed",
+        "7",
+        "--output-file",
+        path.to_str().unwrap(),
+    ]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let file = path.display().to_string();
+    for (protocol, port) in [("TCP", "8080"), ("UDP", "53"), ("TCP", "443")] {
+        let json = |engine: &str| {
+            let output = tagwall(&[
+                "matrix",
+                "-f",
+                &file,
+                "--protocol",
+                protocol,
+                "--port",
+                port,
+                "-o",
+                "json",
+                "--engine",
+                engine,
+            ]);
+            assert!(output.status.success(), "{engine}: {}", stderr(&output));
+            stdout(&output)
+        };
+        let reference = json("reference");
+        assert!(
+            reference.contains("true") && reference.contains("false"),
+            "{reference}"
+        );
+        assert_eq!(json("compiled"), reference, "{protocol} {port}");
     }
 }
 

@@ -1,5 +1,6 @@
 //! A tiny seeded generator (SplitMix64): deterministic across platforms and releases, which
-//! `rand` does not promise, and one dependency fewer.
+//! `rand` does not promise, and one dependency fewer. The one implementation behind synthetic
+//! clusters ([`crate::synth`]) and benchmark traffic ([`crate::compile::traffic`]).
 
 /// SplitMix64 (Steele, Lea, Flood 2014): 64-bit state, passes BigCrush, enough for test data.
 #[derive(Clone, Debug)]

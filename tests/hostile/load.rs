@@ -1,16 +1,11 @@
 //! Hostile input: loading arbitrary or mangled bytes returns an error or a cluster, never
 //! panics. Cases scale with `TAGWALL_PROPTEST_CASES` (default 64).
 
+use crate::support;
+
 use proptest::prelude::*;
 use tagwall::k8s::{LoadOptions, Loader};
 use tagwall::synth::{Format, SynthParams, generate};
-
-fn cases() -> u32 {
-    std::env::var("TAGWALL_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64)
-}
 
 /// Loads `bytes` leniently and strictly; either may fail, neither may panic.
 fn load_both(bytes: &[u8]) {
@@ -38,7 +33,7 @@ fn seed_document(format: Format) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(ProptestConfig::with_cases(support::cases(64)))]
 
     #[test]
     fn arbitrary_bytes_do_not_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {

@@ -5,16 +5,16 @@
 //! the oldest entry of a class by scanning, where the table keeps intrusive recency lists over a
 //! slab. Cases: `TAGWALL_PROPTEST_CASES` (default 128).
 
-mod conntrack_support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use conntrack_support::{ip, verdict};
+use crate::conntrack_support::{ip, verdict};
 use proptest::prelude::*;
 use tagwall::conntrack::{
-    Config, ConnTable, Counters, Direction, Outcome, PacketVerdict, Timeouts, Timestamp,
+    Config, ConnTable, Counters, Outcome, PacketDirection, PacketVerdict, Timeouts, Timestamp,
 };
 use tagwall::lookup::{Decide, Verdict};
 use tagwall::protocol::Protocol;
@@ -126,11 +126,11 @@ impl Class {
         }
     }
 
-    fn after(self, direction: Direction) -> Class {
+    fn after(self, direction: PacketDirection) -> Class {
         match (self, direction) {
-            (Class::TcpUnreplied, Direction::Reply) => Class::TcpEstablished,
-            (Class::UdpUnreplied, Direction::Reply) => Class::UdpReplied,
-            (Class::OtherUnreplied, Direction::Reply) => Class::OtherReplied,
+            (Class::TcpUnreplied, PacketDirection::Reply) => Class::TcpEstablished,
+            (Class::UdpUnreplied, PacketDirection::Reply) => Class::UdpReplied,
+            (Class::OtherUnreplied, PacketDirection::Reply) => Class::OtherReplied,
             (class, _) => class,
         }
     }
@@ -324,7 +324,7 @@ impl Model {
     fn answer(
         &mut self,
         verdict: Verdict,
-        direction: Direction,
+        direction: PacketDirection,
         outcome: Outcome,
     ) -> PacketVerdict {
         if !verdict.allowed() {
@@ -363,19 +363,19 @@ impl Model {
                 };
                 self.insert(shard, key, entry);
             }
-            return self.answer(verdict, Direction::Original, Outcome::New);
+            return self.answer(verdict, PacketDirection::Original, Outcome::New);
         };
         let direction = if from == entry.opener {
-            Direction::Original
+            PacketDirection::Original
         } else {
-            Direction::Reply
+            PacketDirection::Reply
         };
         let touched = Entry {
             last_seen: now,
             generation,
             ..entry
         };
-        if entry.class == Class::Denied && direction == Direction::Reply {
+        if entry.class == Class::Denied && direction == PacketDirection::Reply {
             self.counters.misses += 1;
             let verdict = decider.decide(tuple);
             let class = self.decided_class(verdict, key.2);
@@ -389,7 +389,7 @@ impl Model {
                 },
                 class,
             );
-            return self.answer(verdict, Direction::Original, Outcome::New);
+            return self.answer(verdict, PacketDirection::Original, Outcome::New);
         }
         if entry.generation != generation {
             self.counters.reevaluations += 1;
@@ -447,13 +447,6 @@ impl Model {
     }
 }
 
-fn cases() -> u32 {
-    std::env::var("TAGWALL_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(128)
-}
-
 fn configs() -> impl Strategy<Value = Config> {
     (0u32..3, 0usize..12, 0usize..3, any::<bool>()).prop_map(
         |(shard_bits, extra, sweep_per_insert, remember_denials)| {
@@ -469,7 +462,7 @@ fn configs() -> impl Strategy<Value = Config> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(ProptestConfig::with_cases(support::cases(128)))]
 
     #[test]
     fn the_table_behaves_like_the_model(

@@ -1,12 +1,12 @@
 //! Replies: a connection's reply direction passes iff the connection was allowed.
 
-mod conntrack_support;
+use crate::conntrack_support;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use conntrack_support::{PairDecider, tcp, verdict};
-use tagwall::conntrack::{Config, ConnTable, Direction, Outcome, Timeouts, Timestamp};
+use crate::conntrack_support::{PairDecider, tcp, verdict};
+use tagwall::conntrack::{Config, ConnTable, Outcome, PacketDirection, Timeouts, Timestamp};
 
 const A: u8 = 1;
 const B: u8 = 2;
@@ -40,7 +40,7 @@ fn b_replies_to_a_although_b_may_not_open_to_a() {
     assert!(first.allowed);
     assert_eq!(
         (first.direction, first.outcome),
-        (Direction::Original, Outcome::New)
+        (PacketDirection::Original, Outcome::New)
     );
     assert_eq!(first.verdict, verdict(1, true));
 
@@ -48,7 +48,7 @@ fn b_replies_to_a_although_b_may_not_open_to_a() {
     assert!(reply.allowed, "B's reply to A's connection passes");
     assert_eq!(
         (reply.direction, reply.outcome),
-        (Direction::Reply, Outcome::Hit)
+        (PacketDirection::Reply, Outcome::Hit)
     );
     assert_eq!(
         reply.verdict, first.verdict,
@@ -58,7 +58,7 @@ fn b_replies_to_a_although_b_may_not_open_to_a() {
     let again = table.packet(&decider, &a_to_b, now);
     assert_eq!(
         (again.allowed, again.direction, again.outcome),
-        (true, Direction::Original, Outcome::Hit)
+        (true, PacketDirection::Original, Outcome::Hit)
     );
     assert_eq!(
         decider.decisions(),
@@ -144,12 +144,12 @@ fn a_remembered_denial_does_not_stop_the_other_end_opening() {
     let a_opens = table.packet(&decider, &b_to_a.reversed(), now);
     assert_eq!(
         (a_opens.allowed, a_opens.direction, a_opens.outcome),
-        (true, Direction::Original, Outcome::New)
+        (true, PacketDirection::Original, Outcome::New)
     );
     let reply = table.packet(&decider, &b_to_a, now);
     assert_eq!(
         (reply.allowed, reply.direction, reply.outcome),
-        (true, Direction::Reply, Outcome::Hit)
+        (true, PacketDirection::Reply, Outcome::Hit)
     );
     assert_eq!(table.len(), 1);
 }
@@ -167,7 +167,7 @@ fn an_ipv4_mapped_reply_belongs_to_the_ipv4_connection() {
     let answer = table.packet(&decider, &reply, now);
     assert_eq!(
         (answer.allowed, answer.direction, answer.outcome),
-        (true, Direction::Reply, Outcome::Hit)
+        (true, PacketDirection::Reply, Outcome::Hit)
     );
 }
 
@@ -181,6 +181,6 @@ fn a_connection_to_itself_is_always_original() {
     let again = table.packet(&decider, &to_itself.reversed(), now);
     assert_eq!(
         (again.allowed, again.direction, again.outcome),
-        (true, Direction::Original, Outcome::Hit)
+        (true, PacketDirection::Original, Outcome::Hit)
     );
 }

@@ -1,11 +1,11 @@
 //! Idle timeouts per protocol and state, TCP close, and bounded expiry work.
 
-mod conntrack_support;
+use crate::conntrack_support;
 
 use std::time::Duration;
 
-use conntrack_support::{PairDecider, tcp, tuple};
-use tagwall::conntrack::{Config, ConnTable, Direction, Outcome, Timeouts, Timestamp};
+use crate::conntrack_support::{PairDecider, tcp, tuple};
+use tagwall::conntrack::{Config, ConnTable, Outcome, PacketDirection, Timeouts, Timestamp};
 use tagwall::protocol::Protocol;
 
 const A: u8 = 1;
@@ -132,7 +132,7 @@ fn a_closed_connection_expires_after_the_closing_timeout() {
     let last_ack = table.packet(&decider, &a_to_b, at(3));
     assert_eq!(
         (last_ack.allowed, last_ack.direction, last_ack.outcome),
-        (true, Direction::Original, Outcome::Hit)
+        (true, PacketDirection::Original, Outcome::Hit)
     );
     // Idle for the closing timeout (5 s), far less than the established one (1000 s).
     let after = table.packet(&decider, &a_to_b.reversed(), at(8));

@@ -23,7 +23,7 @@
 //! `reason_summary`: `why: {egress: not isolated, ingress: "allowed by x/p2 rule 0"}`.
 //!
 //! A pod stands for its first address of the other end's family, as in `tagwall check` and
-//! `tagwall matrix` (`tagwall::cli::endpoints`); two ends with no common family are "not
+//! `tagwall matrix` (`tagwall::model::Endpoint`, `Pod::pair_addresses`); two ends with no common family are "not
 //! allowed". Protocols without ports (ICMP is `"1"`) take port 0.
 
 #![allow(
@@ -37,21 +37,17 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use tagwall::cli::endpoints::{Endpoint, addresses, pair_addresses};
-use tagwall::compile::{Builder, Config};
+use tagwall::evaluator::{self, Evaluator, Kind};
 use tagwall::k8s;
-use tagwall::model::Cluster;
+use tagwall::model::{Cluster, Endpoint, addresses};
 use tagwall::protocol::Protocol;
 use tagwall::reference::kubernetes::{self, SideReason};
-use tagwall::reference::linear;
-use tagwall::translate::{Mode, translate};
+use tagwall::translate::Mode;
 use tagwall::tuple::Tuple;
 
-/// An engine ready to answer tuples over one cluster: whether allowed, and why (for failures).
-type Decide<'c> = Box<dyn Fn(&Tuple) -> (bool, String) + 'c>;
-
-/// Builds an engine over a cluster.
-type Build = for<'c> fn(&'c Cluster) -> Decide<'c>;
+/// An engine ready to answer tuples over one cluster (its answer carries the reasons printed
+/// on failures).
+type Decide<'c> = Box<dyn Evaluator + 'c>;
 
 /// Whose answers an engine must give.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,54 +59,44 @@ enum Semantics {
     Cn2,
 }
 
-/// Every engine the scenarios run against: its name, whose answers it must give, and how to
-/// build it. Adding an engine is one line here (plus the function that builds it).
-const ENGINES: &[(&str, Semantics, Build)] = &[
-    ("reference", Semantics::Kubernetes, reference),
-    ("linear", Semantics::Kubernetes, linear_kubernetes),
-    ("compiled", Semantics::Kubernetes, compiled_kubernetes),
-    ("linear --mode cn2", Semantics::Cn2, linear_cn2),
-    ("compiled --mode cn2", Semantics::Cn2, compiled_cn2),
+/// Every engine the scenarios run against: its name, whose answers it must give, which engine
+/// and how policies are translated for it. Adding an engine is one line here.
+const ENGINES: &[(&str, Semantics, Kind, Mode)] = &[
+    (
+        "reference",
+        Semantics::Kubernetes,
+        Kind::Reference,
+        Mode::Kubernetes,
+    ),
+    (
+        "linear",
+        Semantics::Kubernetes,
+        Kind::Linear,
+        Mode::Kubernetes,
+    ),
+    (
+        "compiled",
+        Semantics::Kubernetes,
+        Kind::Compiled,
+        Mode::Kubernetes,
+    ),
+    ("linear --mode cn2", Semantics::Cn2, Kind::Linear, Mode::Cn2),
+    (
+        "compiled --mode cn2",
+        Semantics::Cn2,
+        Kind::Compiled,
+        Mode::Cn2,
+    ),
 ];
 
-fn linear_engine(cluster: &Cluster, mode: Mode) -> Decide<'_> {
-    let config = translate(cluster, mode).config;
-    Box::new(move |tuple| {
-        let verdict = linear::evaluate(&config, tuple);
-        (verdict.allowed(), format!("{verdict:?}"))
-    })
+fn build(kind: Kind, mode: Mode, cluster: &Cluster) -> Decide<'_> {
+    evaluator::build(kind, mode, cluster).unwrap()
 }
 
-fn compiled_engine(cluster: &Cluster, mode: Mode) -> Decide<'_> {
-    let config = translate(cluster, mode).config;
-    let decision = Builder::new(Config::default()).build(&config).unwrap();
-    Box::new(move |tuple| {
-        let verdict = decision.lookup(tuple);
-        (verdict.allowed(), format!("{verdict:?}"))
-    })
-}
-
-fn linear_kubernetes(cluster: &Cluster) -> Decide<'_> {
-    linear_engine(cluster, Mode::Kubernetes)
-}
-
-fn compiled_kubernetes(cluster: &Cluster) -> Decide<'_> {
-    compiled_engine(cluster, Mode::Kubernetes)
-}
-
-fn linear_cn2(cluster: &Cluster) -> Decide<'_> {
-    linear_engine(cluster, Mode::Cn2)
-}
-
-fn compiled_cn2(cluster: &Cluster) -> Decide<'_> {
-    compiled_engine(cluster, Mode::Cn2)
-}
-
-fn reference(cluster: &Cluster) -> Decide<'_> {
-    Box::new(move |tuple| {
-        let explanation = kubernetes::evaluate(cluster, tuple);
-        (explanation.allowed(), explanation.to_string())
-    })
+/// An engine's verdict and its reasons, for failure messages.
+fn decide(engine: &Decide<'_>, tuple: &Tuple) -> (bool, String) {
+    let answer = engine.explain(tuple);
+    (answer.allowed, answer.explanation)
 }
 
 /// Any document of a scenario file; only the `Expectations` one is used.
@@ -189,7 +175,7 @@ fn check_case(
     file: &str,
     (engine, semantics): (&str, Semantics),
     cluster: &Cluster,
-    decide: &Decide<'_>,
+    evaluator: &Decide<'_>,
     case: &Case,
     failures: &mut Vec<String>,
 ) {
@@ -201,7 +187,7 @@ fn check_case(
     let (allowed, why) = match addresses(from, to) {
         Some((src, dst)) => {
             let tuple = tuple(src, dst, protocol, case.port);
-            let (allowed, why) = decide(&tuple);
+            let (allowed, why) = decide(evaluator, &tuple);
             (allowed, format!("tuple {tuple:?}\n{why}"))
         }
         None => (false, "no common address family".to_string()),
@@ -295,7 +281,7 @@ fn check_matrix(
     file: &str,
     (engine, semantics): (&str, Semantics),
     cluster: &Cluster,
-    decide: &Decide<'_>,
+    evaluator: &Decide<'_>,
     matrix: &Matrix,
     failures: &mut Vec<String>,
 ) {
@@ -336,8 +322,8 @@ fn check_matrix(
                 "X" => false,
                 other => panic!("{file}: matrix cell `{other}` is neither `.` nor `X`"),
             };
-            let (allowed, why) = match pair_addresses(pod(from), pod(to)) {
-                Some((src, dst)) => decide(&tuple(src, dst, protocol, matrix.port)),
+            let (allowed, why) = match pod(from).pair_addresses(pod(to)) {
+                Some((src, dst)) => decide(evaluator, &tuple(src, dst, protocol, matrix.port)),
                 None => (false, "no common address family".to_string()),
             };
             let _ = write!(
@@ -404,8 +390,8 @@ fn scenarios_hold_for_every_engine() {
         for case in &expectations.cases {
             check_reasons(&file, &loaded.cluster, case, &mut failures);
         }
-        for &(engine, semantics, build) in ENGINES {
-            let decide = build(&loaded.cluster);
+        for &(engine, semantics, kind, mode) in ENGINES {
+            let decide = build(kind, mode, &loaded.cluster);
             for case in &expectations.cases {
                 check_case(
                     &file,
@@ -471,7 +457,7 @@ items:
         );
         ENGINES
             .iter()
-            .map(|(_, _, build)| build(&loaded.cluster)(&web_to_db).0)
+            .map(|&(_, _, kind, mode)| build(kind, mode, &loaded.cluster).allowed(&web_to_db))
             .collect()
     };
     let all = |value: bool| vec![value; ENGINES.len()];

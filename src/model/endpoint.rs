@@ -1,29 +1,11 @@
-//! Which addresses stand for pods when a person names them: `tagwall matrix` picks one tuple per
-//! ordered pod pair, `tagwall check` resolves `NS/POD` or an IP. The scenario runner uses the
-//! same functions, so its matrices mean what the CLI prints.
+//! One end of a connection as a person names it (`NS/POD` or an IP, as `tagwall check` and the
+//! scenario files take them), and which addresses a connection between two ends uses (a pod
+//! stands for its first address of the other end's family, [`Pod::pair_addresses`]).
 
 use std::net::IpAddr;
 
-use crate::model::{Cluster, Pod};
+use super::{Cluster, Pod};
 use crate::tuple::canonical_ip;
-
-/// The addresses of a connection from pod `src` to pod `dst`: the first pair, in the order of
-/// `src`'s IPs and then `dst`'s IPs, whose two addresses are of the same family; `None` when the
-/// pods share no family (no connection between them can exist).
-pub fn pair_addresses(src: &Pod, dst: &Pod) -> Option<(IpAddr, IpAddr)> {
-    src.ips.iter().find_map(|&src_ip| {
-        address_toward(dst, src_ip).map(|dst_ip| (canonical_ip(src_ip), dst_ip))
-    })
-}
-
-/// `pod`'s first address of the same family as `other`, if it has one.
-pub fn address_toward(pod: &Pod, other: IpAddr) -> Option<IpAddr> {
-    let other = canonical_ip(other);
-    pod.ips
-        .iter()
-        .map(|&ip| canonical_ip(ip))
-        .find(|ip| ip.is_ipv4() == other.is_ipv4())
-}
 
 /// One end of a connection as given on the command line.
 #[derive(Clone, Copy, Debug)]
@@ -78,13 +60,13 @@ impl<'c> Endpoint<'c> {
 }
 
 /// The addresses of a connection from `src` to `dst`: a pod stands for its first address of the
-/// other end's family ([`pair_addresses`] when both are pods); `None` when the two ends share
+/// other end's family ([`Pod::pair_addresses`] when both are pods); `None` when the two ends share
 /// no family.
 pub fn addresses(src: Endpoint<'_>, dst: Endpoint<'_>) -> Option<(IpAddr, IpAddr)> {
     match (src, dst) {
-        (Endpoint::Pod(src), Endpoint::Pod(dst)) => pair_addresses(src, dst),
-        (Endpoint::Pod(src), Endpoint::Ip(dst)) => address_toward(src, dst).map(|ip| (ip, dst)),
-        (Endpoint::Ip(src), Endpoint::Pod(dst)) => address_toward(dst, src).map(|ip| (src, ip)),
+        (Endpoint::Pod(src), Endpoint::Pod(dst)) => src.pair_addresses(dst),
+        (Endpoint::Pod(src), Endpoint::Ip(dst)) => src.address_toward(dst).map(|ip| (ip, dst)),
+        (Endpoint::Ip(src), Endpoint::Pod(dst)) => dst.address_toward(src).map(|ip| (src, ip)),
         (Endpoint::Ip(src), Endpoint::Ip(dst)) => {
             (src.is_ipv4() == dst.is_ipv4()).then_some((src, dst))
         }
@@ -119,16 +101,16 @@ mod tests {
         let v6 = pod("v6", &["fd00::3"]);
         let v4 = pod("v4", &["10.0.0.4"]);
         assert_eq!(
-            pair_addresses(&dual, &v6_first),
+            dual.pair_addresses(&v6_first),
             Some((ip("10.0.0.1"), ip("10.0.0.2")))
         );
         assert_eq!(
-            pair_addresses(&v6_first, &dual),
+            v6_first.pair_addresses(&dual),
             Some((ip("fd00::2"), ip("fd00::1")))
         );
-        assert_eq!(pair_addresses(&v4, &v6), None);
+        assert_eq!(v4.pair_addresses(&v6), None);
         assert_eq!(
-            pair_addresses(&v6, &dual),
+            v6.pair_addresses(&dual),
             Some((ip("fd00::3"), ip("fd00::1")))
         );
     }

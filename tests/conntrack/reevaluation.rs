@@ -1,11 +1,11 @@
 //! Policy swaps: connections recorded under an older generation are decided again, lazily.
 
-mod conntrack_support;
+use crate::conntrack_support;
 
 use std::time::Duration;
 
-use conntrack_support::{PairDecider, tcp, verdict};
-use tagwall::conntrack::{Config, ConnTable, Direction, Outcome, Timeouts, Timestamp};
+use crate::conntrack_support::{PairDecider, tcp, verdict};
+use tagwall::conntrack::{Config, ConnTable, Outcome, PacketDirection, Timeouts, Timestamp};
 
 const A: u8 = 1;
 const B: u8 = 2;
@@ -46,7 +46,7 @@ fn a_swap_that_removes_the_allow_denies_both_directions() {
         let forward = table.packet(&new, &a_to_b, at(1));
         assert_eq!(
             (forward.allowed, forward.direction, forward.outcome),
-            (false, Direction::Original, Outcome::Reevaluated),
+            (false, PacketDirection::Original, Outcome::Reevaluated),
             "denials remembered: {denied:?}"
         );
         assert_eq!(forward.verdict, verdict(2, false));
@@ -78,7 +78,7 @@ fn a_reply_first_after_the_swap_is_reevaluated_in_the_opening_direction() {
     let reply = table.packet(&new, &a_to_b.reversed(), at(1));
     assert_eq!(
         (reply.allowed, reply.direction, reply.outcome),
-        (false, Direction::Reply, Outcome::Reevaluated)
+        (false, PacketDirection::Reply, Outcome::Reevaluated)
     );
     assert_eq!(table.counters().revocations, 1);
     assert!(table.is_empty());
@@ -86,7 +86,7 @@ fn a_reply_first_after_the_swap_is_reevaluated_in_the_opening_direction() {
     let b_opens = table.packet(&new, &a_to_b.reversed(), at(2));
     assert_eq!(
         (b_opens.allowed, b_opens.direction, b_opens.outcome),
-        (true, Direction::Original, Outcome::New)
+        (true, PacketDirection::Original, Outcome::New)
     );
 }
 
@@ -99,7 +99,7 @@ fn a_swap_that_keeps_the_allow_keeps_the_connection_and_counts_it() {
     let reply = table.packet(&new, &a_to_b.reversed(), at(1));
     assert_eq!(
         (reply.allowed, reply.direction, reply.outcome),
-        (true, Direction::Reply, Outcome::Reevaluated)
+        (true, PacketDirection::Reply, Outcome::Reevaluated)
     );
     assert_eq!(reply.verdict, verdict(2, true), "decided by the new policy");
     let next = table.packet(&new, &a_to_b, at(1));
@@ -127,7 +127,7 @@ fn a_swap_that_allows_a_remembered_denial_lets_it_through() {
     let reply = table.packet(&new, &c_to_a.reversed(), at(1));
     assert_eq!(
         (reply.allowed, reply.direction, reply.outcome),
-        (true, Direction::Reply, Outcome::Hit)
+        (true, PacketDirection::Reply, Outcome::Hit)
     );
 }
 

@@ -7,8 +7,11 @@
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
 
+use crate::support;
+
+use crate::support::{stderr, stdout, tagwall};
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// A cluster whose `bad` policy has an invalid `endPort`; `good` admits client to target on 80.
 const CLUSTER: &str = "\
@@ -41,26 +44,7 @@ spec:
 
 /// Writes `text` to a file of this test's own (tests run in parallel).
 fn write(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tagwall-hostile-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn tagwall(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tagwall"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
+    support::temp_file("hostile-cli", name, text)
 }
 
 fn check(file: &str, port: &str, lenient: bool) -> Output {
