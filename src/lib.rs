@@ -89,7 +89,7 @@
 //! |---|---|---|
 //! | [`k8s`] | 1 | raw serde types, loading (YAML/JSON, multi-document, `List`), validation, limits |
 //! | [`model`] | 1 | the validated cluster every later layer reads |
-//! | [`synth`] | 1 | seeded synthetic clusters for scale runs (`tagwall gen`) |
+//! | `synth` | 1 | seeded synthetic clusters for scale runs (`tagwall gen`; feature `synth`) |
 //! | [`firewall`] | 2 | Contrail objects, their tables and `vnc-json` |
 //! | [`translate`] | 2 | NetworkPolicy -> firewall objects, CN2 naming, the two modes |
 //! | [`compile`] | 3 | `Builder` + `Config` -> `Decision`: identities, tag bits, LPM classes, port tables |
@@ -98,8 +98,14 @@
 //! | [`conntrack`] | 4 | connection table: replies, timeouts, bounded memory, re-decision |
 //! | [`reference`](mod@reference) | - | the oracles: Kubernetes semantics, and the linear first-match scan |
 //! | [`protocol`], [`tuple`](mod@tuple) | - | protocols, port ranges, the connection tuple |
-//! | [`cli`] | - | the `tagwall` command, one module per subcommand |
+//! | `cli` | - | the `tagwall` command, one module per subcommand (feature `cli`) |
+//!
+//! # Features
+//!
+//! `cli` (the command line, with clap) and `synth` (the generator) are on by default. An agent
+//! that links only the engine builds with `default-features = false`: no clap, no generator.
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod compile;
 pub mod conntrack;
@@ -110,6 +116,7 @@ pub mod lookup;
 pub mod model;
 pub mod protocol;
 pub mod reference;
+#[cfg(feature = "synth")]
 pub mod synth;
 pub mod translate;
 pub mod tuple;
