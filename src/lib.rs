@@ -96,6 +96,7 @@
 //! | [`lookup`] | 4 | `Verdict`, `Decide`, the lookup fast path |
 //! | [`engine`] | 4 | lock-free hot swap of `Decision`s for agents |
 //! | [`conntrack`] | 4 | connection table: replies, timeouts, bounded memory, re-decision |
+//! | [`watch`] | 4 | watch events in, a decision per change out: the state an agent keeps |
 //! | [`reference`](mod@reference) | - | the oracles: Kubernetes semantics, and the linear first-match scan |
 //! | [`protocol`], [`tuple`](mod@tuple) | - | protocols, port ranges, the connection tuple |
 //! | `cli` | - | the `tagwall` command, one module per subcommand (feature `cli`) |
@@ -120,3 +121,4 @@ pub mod reference;
 pub mod synth;
 pub mod translate;
 pub mod tuple;
+pub mod watch;
