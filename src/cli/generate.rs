@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use super::CliError;
-use crate::synth::{Format, SynthParams, generate};
+use crate::synth::{Format, SynthParams, events, generate};
 
 /// Arguments of `tagwall gen`.
 #[derive(Debug, clap::Args)]
@@ -27,6 +27,12 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
     output: OutputFormat,
+    /// Write this many watch events instead of the cluster: changes to the cluster the same
+    /// arguments write (pod creations and deletions dominate, then relabels, policy edits,
+    /// namespace relabels), one JSON event per line (whatever `--output` says), for
+    /// `tagwall replay --events`.
+    #[arg(long, value_name = "COUNT")]
+    events: Option<usize>,
     /// Write to this file instead of standard output.
     #[arg(short = 'o', long = "output-file")]
     file: Option<PathBuf>,
@@ -53,7 +59,10 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             OutputFormat::Yaml => Format::Yaml,
         },
     };
-    let text = generate(&params);
+    let text = match args.events {
+        Some(count) => events(&params, count),
+        None => generate(&params),
+    };
     match &args.file {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| CliError(format!("cannot write `{}`: {e}", path.display())))?,

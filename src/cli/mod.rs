@@ -7,6 +7,7 @@ mod engines;
 mod flows;
 mod generate;
 mod matrix;
+mod replay;
 mod translate;
 
 use std::path::PathBuf;
@@ -34,6 +35,8 @@ enum Command {
     Gen(generate::Args),
     /// Measure compile time, memory and lookup speed on a cluster.
     Bench(bench::Args),
+    /// Apply a watch-event stream to a cluster and report each kind of event's latency.
+    Replay(replay::Args),
 }
 
 /// Options every command that reads a cluster takes.
@@ -115,6 +118,7 @@ pub fn run() -> ExitCode {
         Command::Translate(args) => translate::run(args),
         Command::Gen(args) => generate::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Replay(args) => replay::run(args),
     };
     match result {
         Ok(code) => code,
