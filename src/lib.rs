@@ -103,9 +103,13 @@
 //!
 //! # Features
 //!
-//! `cli` (the command line, with clap) and `synth` (the generator) are on by default. An agent
-//! that links only the engine builds with `default-features = false`: no clap, no generator.
+//! `cli` (the command line, with clap), `synth` (the generator) and `capi` (the C ABI, see
+//! `capi`) are on by default. An agent that links only the engine builds with
+//! `default-features = false` (adding `capi` for C): no clap, no generator.
 
+#[cfg(feature = "capi")]
+#[allow(non_camel_case_types, reason = "C names, as the header spells them")]
+pub mod capi;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod compile;
