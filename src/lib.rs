@@ -97,6 +97,7 @@
 //! | [`engine`] | 4 | lock-free hot swap of `Decision`s for agents |
 //! | [`conntrack`] | 4 | connection table: replies, timeouts, bounded memory, re-decision |
 //! | [`watch`] | 4 | watch events in, a decision per change out: the state an agent keeps |
+//! | `capi` | 4 | the C ABI and its header, `tagwall.h` (feature `capi`) |
 //! | [`reference`](mod@reference) | - | the oracles: Kubernetes semantics, and the linear first-match scan |
 //! | [`protocol`], [`tuple`](mod@tuple) | - | protocols, port ranges, the connection tuple |
 //! | `cli` | - | the `tagwall` command, one module per subcommand (feature `cli`) |

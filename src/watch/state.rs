@@ -240,7 +240,8 @@ impl ClusterState {
         })
     }
 
-    /// The engine the decisions are published through.
+    /// The engine the decisions are published through. Publish only through the state: a
+    /// decision swapped in by hand would have no rule names.
     pub fn engine(&self) -> &Arc<Engine> {
         &self.reader.engine
     }
