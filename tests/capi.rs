@@ -80,14 +80,17 @@ fn library_dir() -> PathBuf {
     exe.parent().and_then(Path::parent).unwrap().to_path_buf()
 }
 
+/// The shared library this test run's build wrote: `deps/` first, as the build of a test does
+/// not always copy it up a level. A `--no-default-features` build in the same target directory
+/// writes the same file without the C ABI (that is why `.ci/run` builds it in a directory of its
+/// own); the symbol test below then says so.
 fn shared_library() -> PathBuf {
     let dir = library_dir();
     for candidate in ["libtagwall.so", "libtagwall.dylib"] {
-        if dir.join(candidate).exists() {
-            return dir.join(candidate);
-        }
-        if dir.join("deps").join(candidate).exists() {
-            return dir.join("deps").join(candidate);
+        for place in [dir.join("deps"), dir.clone()] {
+            if place.join(candidate).exists() {
+                return place.join(candidate);
+            }
         }
     }
     panic!("no libtagwall shared library under {}", dir.display());
@@ -122,7 +125,11 @@ fn header_declares_exactly_the_exported_functions() {
         .filter(|name| name.starts_with("tagwall_"))
         .map(str::to_string)
         .collect();
-    assert!(!exported.is_empty());
+    assert!(
+        !exported.is_empty(),
+        "{} exports no tagwall_ function: built without feature capi? rebuild with it",
+        shared_library().display()
+    );
     assert_eq!(declared, exported);
 }
 
@@ -150,7 +157,10 @@ fn c_agent_exercises_the_whole_api() {
         "compiling agent.c failed:\n{}",
         String::from_utf8_lossy(&compiled.stderr)
     );
+    // Cargo points LD_LIBRARY_PATH (which outranks the runpath) at directories that may hold
+    // another build's libtagwall.so: the program must load the one it was linked with.
     let run = Command::new(&program)
+        .env("LD_LIBRARY_PATH", lib_dir)
         .arg(manifest().join("examples/test-network-policy.yaml"))
         .output()
         .unwrap();
