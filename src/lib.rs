@@ -90,20 +90,32 @@
 //! |---|---|---|
 //! | [`k8s`] | 1 | raw serde types, loading (YAML/JSON, multi-document, `List`), validation, limits |
 //! | [`model`] | 1 | the validated cluster every later layer reads |
-//! | [`synth`] | 1 | seeded synthetic clusters for scale runs (`tagwall gen`) |
+//! | `synth` | 1 | seeded synthetic clusters for scale runs (`tagwall gen`; feature `synth`) |
 //! | [`firewall`] | 2 | Contrail objects, their tables and `vnc-json` |
 //! | [`translate`] | 2 | NetworkPolicy -> firewall objects, CN2 naming, the two modes |
 //! | [`compile`] | 3 | `Builder` + `Config` -> `Decision`: identities, tag bits, LPM classes, port tables |
 //! | [`lookup`] | 4 | `Verdict`, `Decide`, the lookup fast path |
 //! | [`engine`] | 4 | lock-free hot swap of `Decision`s for agents |
 //! | [`conntrack`] | 4 | connection table: replies, timeouts, bounded memory, re-decision |
+//! | [`watch`] | 4 | watch events in, a decision per change out: the state an agent keeps |
+//! | `capi` | 4 | the C ABI and its header, `tagwall.h` (feature `capi`) |
 //! | [`reference`](mod@reference) | - | the oracles: Kubernetes semantics, and the linear first-match scan |
 //! | [`evaluator`] | - | one trait over the three engines (verdict plus reasons) |
 //! | [`reach`] | - | all-ports reachability between pods, from the compiled structure |
 //! | [`protocol`], [`tuple`](mod@tuple) | - | protocols, port ranges, the connection tuple |
 //! | [`rng`] | - | the seeded generator behind synthetic clusters and benchmark traffic |
-//! | [`cli`] | - | the `tagwall` command, one module per subcommand |
+//! | `cli` | - | the `tagwall` command, one module per subcommand (feature `cli`) |
+//!
+//! # Features
+//!
+//! `cli` (the command line, with clap), `synth` (the generator) and `capi` (the C ABI, see
+//! `capi`) are on by default. An agent that links only the engine builds with
+//! `default-features = false` (adding `capi` for C): no clap, no generator.
 
+#[cfg(feature = "capi")]
+#[allow(non_camel_case_types, reason = "C names, as the header spells them")]
+pub mod capi;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod compile;
 pub mod conntrack;
@@ -117,6 +129,8 @@ pub mod protocol;
 pub mod reach;
 pub mod reference;
 pub mod rng;
+#[cfg(feature = "synth")]
 pub mod synth;
 pub mod translate;
 pub mod tuple;
+pub mod watch;

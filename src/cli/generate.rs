@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use super::{CliError, output};
-use crate::synth::{Format, Shape, SynthParams, generate};
+use crate::synth::{Format, Shape, SynthParams, events, generate};
 
 /// Arguments of `tagwall gen`.
 #[derive(Debug, clap::Args)]
@@ -30,6 +30,12 @@ pub struct Args {
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Json)]
     output: OutputFormat,
+    /// Write this many watch events instead of the cluster: changes to the cluster the same
+    /// arguments write (pod creations and deletions dominate, then relabels, policy edits,
+    /// namespace relabels), one JSON event per line (whatever `--output` says), for
+    /// `tagwall replay --events`.
+    #[arg(long, value_name = "COUNT")]
+    events: Option<usize>,
     /// Write to this file instead of standard output. (`-o` is `--output`, the format, in
     /// every command, as in kubectl.)
     #[arg(long = "output-file")]
@@ -82,7 +88,18 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         },
         shape: args.shape.into(),
     };
-    let text = generate(&params);
+    let text = match args.events {
+        // The event mix changes the realistic cluster's apps, labels and policies; a hostile
+        // shape has none of those to change.
+        Some(_) if params.shape != Shape::Friendly => {
+            return Err(CliError(
+                "`--events` writes changes to the friendly cluster; leave out `--shape`"
+                    .to_string(),
+            ));
+        }
+        Some(count) => events(&params, count),
+        None => generate(&params),
+    };
     match &args.file {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| CliError(format!("cannot write `{}`: {e}", path.display())))?,

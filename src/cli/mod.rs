@@ -9,6 +9,7 @@ mod generate;
 mod matrix;
 mod output;
 mod percentiles;
+mod replay;
 mod translate;
 
 use std::path::PathBuf;
@@ -36,6 +37,8 @@ enum Command {
     Gen(generate::Args),
     /// Measure compile time, memory and lookup speed on a cluster.
     Bench(bench::Args),
+    /// Apply a watch-event stream to a cluster and report each kind of event's latency.
+    Replay(replay::Args),
 }
 
 /// Options every command that reads a cluster takes.
@@ -144,6 +147,7 @@ pub fn run() -> ExitCode {
         Command::Translate(args) => translate::run(args),
         Command::Gen(args) => generate::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Replay(args) => replay::run(args),
     };
     match result {
         Ok(code) => code,

@@ -98,6 +98,10 @@ mod raw;
 mod raw_tiers;
 mod validate;
 
+/// Messages of other layers about user input follow the loader's one-line form.
+pub(crate) use error::tidy as tidy_message;
 pub use error::{LoadError, ObjectRef, Position, Warning};
 pub use limits::Limits;
 pub use load::{LoadOptions, Loaded, Loader, load_files, load_str};
+/// Which kinds are read: the watch layer classifies events by it, as the loader does objects.
+pub(crate) use raw::Known;

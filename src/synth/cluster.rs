@@ -8,8 +8,8 @@ use crate::rng::Rng;
 const TEAMS: &[&str] = &[
     "payments", "search", "checkout", "identity", "platform", "data", "ml", "edge",
 ];
-const ENVS: &[&str] = &["prod", "staging", "dev"];
-const VERSIONS: &[&str] = &["v1", "v2", "v3"];
+pub(crate) const ENVS: &[&str] = &["prod", "staging", "dev"];
+pub(crate) const VERSIONS: &[&str] = &["v1", "v2", "v3"];
 
 /// An application: its name, tier and named container ports (name, port, protocol).
 struct App {
@@ -117,7 +117,7 @@ fn ipv4(i: usize) -> String {
     format!("10.{}.{}.{}", n >> 16, (n >> 8) & 0xFF, n & 0xFF)
 }
 
-fn pod(rng: &mut Rng, i: usize, namespace: &str) -> Value {
+pub(crate) fn pod(rng: &mut Rng, i: usize, namespace: &str) -> Value {
     let app = &APPS[rng.below(APPS.len())];
     let version = rng.pick(VERSIONS);
     let hash = rng.next_u64() & 0xFF_FFFF_FFFF;
@@ -153,7 +153,7 @@ fn pod(rng: &mut Rng, i: usize, namespace: &str) -> Value {
     })
 }
 
-fn policy(rng: &mut Rng, j: usize, namespace: &str) -> Value {
+pub(crate) fn policy(rng: &mut Rng, j: usize, namespace: &str) -> Value {
     let app = APPS[rng.below(APPS.len())].name;
     let (name, spec) = match rng.below(8) {
         0 => (

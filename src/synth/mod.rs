@@ -25,6 +25,7 @@
 //! ```
 
 mod cluster;
+mod events;
 mod kubectl;
 mod shapes;
 
@@ -105,6 +106,23 @@ pub fn objects(params: &SynthParams) -> Vec<Value> {
 /// The generated cluster as one `kind: List` document.
 pub fn generate(params: &SynthParams) -> String {
     render(objects(params), params.format)
+}
+
+/// `count` watch events, as `kubectl get --watch --output-watch-events -o json` prints them (one
+/// per line), that change the cluster [`generate`] makes from the same `params`: pod creations
+/// and deletions dominate, then pod relabels, namespace relabels and policy edits, creations
+/// and deletions (see `tagwall replay`).
+///
+/// ```
+/// use tagwall::synth::{SynthParams, events};
+///
+/// let params = SynthParams { namespaces: 3, pods: 20, policies: 5, ..SynthParams::default() };
+/// let stream = events(&params, 50);
+/// assert_eq!(stream.lines().count(), 50);
+/// assert!(tagwall::watch::events("events.json", stream.as_bytes()).all(|e| e.is_ok()));
+/// ```
+pub fn events(params: &SynthParams, count: usize) -> String {
+    events::events(params, count)
 }
 
 /// A kubectl-shaped dump of a cluster with `pods` pods (one namespace per 200 pods, one

@@ -39,6 +39,7 @@ use crate::firewall::{
 use crate::model::{Cluster, Direction, LocalNodeRule, Tier};
 
 pub use naming::{ALLOW_ALL_POLICY, APPLICATION_POLICY_SET, DENY_ALL_POLICY};
+pub use workloads::workload;
 
 /// How NetworkPolicies are translated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
