@@ -14,7 +14,7 @@ use super::candidate::{Candidate, PeerTest};
 use super::decision::Decision;
 use super::ids::{ClassId, GroupId};
 use super::inventory::Owner;
-use super::ports::CandidateList;
+use super::ports::{Around, CandidateList};
 use crate::firewall::Action;
 use crate::lookup::{Side, Verdict};
 use crate::model::Direction;
@@ -197,7 +197,10 @@ impl<'a> Probe<'a, '_> {
     ) -> Option<&'a Candidate> {
         let groups = &self.decision.policies.groups;
         let peer_identity = self.peer.map(|p| p.identity);
-        for (peers, start, candidates) in list.blocks() {
+        // The blocks whose group candidates may hold the peer's address: found once, on the
+        // first block that asks.
+        let mut around: Option<Around> = None;
+        for (index, (peers, start, candidates)) in list.blocks().enumerate() {
             if candidates.first().is_none_or(|c| c.rule().0 >= bound) {
                 return None;
             }
@@ -206,9 +209,13 @@ impl<'a> Probe<'a, '_> {
             }
             // One set test: a peer outside the block's set matches none of its candidates.
             let (peer_class, peer_ip) = (&mut *self.peer_class, self.peer_ip);
-            if !peers.may_contain(peer_identity, self.tuple.dst_port, groups, || {
-                *peer_class.get_or_insert_with(|| groups.class_of(peer_ip))
-            }) {
+            let in_groups = || {
+                let class = *peer_class.get_or_insert_with(|| groups.class_of(peer_ip));
+                around
+                    .get_or_insert_with(|| list.blocks_around(groups, class))
+                    .contains(list, groups, u32::try_from(index).unwrap_or(u32::MAX))
+            };
+            if !peers.may_contain(peer_identity, self.tuple.dst_port, in_groups) {
                 continue;
             }
             let ranges = ranges.map(|r| r.get(start..).unwrap_or(&[]));

@@ -21,7 +21,9 @@
 //!   lists and tables are shared.
 //! - **Peer sets** (`peers`): candidates are cut into blocks of the same action; each block
 //!   carries the identities its tag selectors match (sorted ids or a trimmed bitset, whichever is
-//!   smaller) and the prefix boundaries of its address groups. A peer outside a block's set
+//!   smaller) and whether it has address-group candidates; the list indexes its groups' prefix
+//!   boundaries by block, so one search per step of the peer's class chain finds the blocks
+//!   whose groups may hold the peer. A peer outside a block's set
 //!   skips the block in one test.
 //! - **Address classes** (`groups`): every group prefix and except is a boundary in one
 //!   longest-prefix trie; an address's class is its deepest boundary, each boundary knows its

@@ -24,7 +24,7 @@ use smallvec::SmallVec;
 use super::candidate::{Candidate, PeerTest};
 use super::groups::AddressClasses;
 use super::holders::Holders;
-use super::ids::{ClassId, GroupId, IdentityId, PortNameId, SelectorId, TagBit};
+use super::ids::{IdentityId, PortNameId, SelectorId, TagBit};
 use super::key::IdentityKey;
 use super::selector::Selector;
 
@@ -37,9 +37,9 @@ pub(crate) struct PeerSet {
     known: u32,
     /// The identities the block's tag selectors match.
     ids: IdSet,
-    /// The prefix boundaries of the block's address groups, ascending: a peer in one of the
-    /// groups has one of them on its class chain.
-    boundaries: Box<[ClassId]>,
+    /// Whether the block has address-group candidates (which of them a peer's address may be
+    /// in, the list says: [`super::ports::CandidateList::blocks_around`]).
+    groups: bool,
     /// For a block of named-port candidates (the port resolved on the peer): every port an
     /// identity below `known` gives one of their names, sorted. A known peer asked on another
     /// port, or a peer that is no workload (no named ports), matches none of them.
@@ -126,20 +126,20 @@ impl PeerSet {
             any: true,
             known: 0,
             ids: IdSet::Sparse(Box::default()),
-            boundaries: Box::default(),
+            groups: false,
             named_ports,
         }
     }
 
     /// Whether the peer may match: `identity` is the peer's identity (`None`: not a workload),
-    /// `class` its address class, computed only if the set holds groups.
+    /// `in_groups` whether the peer's address may be in one of the block's groups, asked only
+    /// if the block has group candidates.
     #[inline]
     pub(crate) fn may_contain(
         &self,
         identity: Option<IdentityId>,
         port: u16,
-        groups: &AddressClasses,
-        class: impl FnOnce() -> ClassId,
+        in_groups: impl FnOnce() -> bool,
     ) -> bool {
         if let Some(ports) = &self.named_ports {
             match identity {
@@ -158,18 +158,12 @@ impl PeerSet {
         {
             return true;
         }
-        !self.boundaries.is_empty()
-            && groups
-                .chain(class())
-                .any(|boundary| self.boundaries.binary_search(&boundary).is_ok())
+        self.groups && in_groups()
     }
 
     /// Heap bytes of the set's own allocation (one `Arc`).
     pub(crate) fn heap_bytes(&self) -> usize {
-        2 * size_of::<usize>()
-            + size_of::<PeerSet>()
-            + self.ids.heap_bytes()
-            + size_of_val(&*self.boundaries)
+        2 * size_of::<usize>() + size_of::<PeerSet>() + self.ids.heap_bytes()
     }
 }
 
@@ -231,6 +225,11 @@ impl<'a> PeerSets<'a> {
         }
     }
 
+    /// The address classes the sets are built over.
+    pub(crate) fn groups(&self) -> &'a AddressClasses {
+        self.groups
+    }
+
     /// How many identities hold `bit`.
     pub(crate) fn holder_count(&self, bit: TagBit) -> usize {
         self.holders.count(bit)
@@ -256,14 +255,12 @@ impl<'a> PeerSets<'a> {
         };
         let mut any = false;
         let mut ids: Vec<u32> = Vec::new();
-        let mut boundaries: Vec<ClassId> = Vec::new();
+        let mut has_groups = false;
         for candidate in block {
-            let (test, word, _, _) = candidate.peer_test();
+            let (test, _, _, _) = candidate.peer_test();
             match test {
                 PeerTest::Any => any = true,
-                PeerTest::Group => {
-                    boundaries.extend_from_slice(self.groups.prefixes_of(GroupId::from_raw(word)));
-                }
+                PeerTest::Group => has_groups = true,
                 PeerTest::TagsAll | PeerTest::TagsAny => {
                     let selector = candidate.peer();
                     if !self.selector_ids.contains_key(&selector) {
@@ -281,13 +278,11 @@ impl<'a> PeerSets<'a> {
         }
         ids.sort_unstable();
         ids.dedup();
-        boundaries.sort_unstable();
-        boundaries.dedup();
         let set = PeerSet {
             any,
             known: u32::try_from(self.keys.len()).unwrap_or(u32::MAX),
             ids: IdSet::of_sorted(ids),
-            boundaries: boundaries.into_boxed_slice(),
+            groups: has_groups,
             named_ports,
         };
         self.share(set)

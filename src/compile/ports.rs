@@ -23,8 +23,10 @@ use std::sync::Arc;
 
 use ahash::AHashMap;
 
-use super::candidate::Candidate;
+use super::candidate::{Candidate, PeerTest};
 use super::config::Config;
+use super::groups::AddressClasses;
+use super::ids::{ClassId, GroupId};
 use super::peers::{PeerSet, PeerSets};
 use crate::protocol::{PortRange, Protocol};
 
@@ -45,6 +47,11 @@ pub(crate) struct CandidateList {
     /// Blocks in order; each ends at `end` in `candidates` and starts where the last ended.
     blocks: Box<[Block]>,
     candidates: Box<[Candidate]>,
+    /// For the blocks with address-group candidates: `(boundary, block)` for every prefix
+    /// boundary of their groups, sorted. A peer's address can be in one of a block's groups only
+    /// if its class chain passes one of the block's boundaries, so one search per chain step
+    /// gives every block whose group candidates may match.
+    group_blocks: Box<[(ClassId, u32)]>,
 }
 
 /// A run of candidates and the peers any of them may match.
@@ -75,6 +82,38 @@ impl CandidateList {
             + size_of::<CandidateList>()
             + size_of_val(&*self.blocks)
             + size_of_val(&*self.candidates)
+            + size_of_val(&*self.group_blocks)
+    }
+
+    /// The blocks whose address-group candidates may hold an address of `class`: up to
+    /// [`Around::CAPACITY`] of them listed, past that [`Around::Many`] (then ask
+    /// [`CandidateList::block_around`] block by block). No allocation either way.
+    #[inline]
+    pub(crate) fn blocks_around(&self, groups: &AddressClasses, class: ClassId) -> Around {
+        let mut found = [0u32; Around::CAPACITY];
+        let mut len = 0;
+        if !self.group_blocks.is_empty() {
+            for boundary in groups.chain(class) {
+                let first = self.group_blocks.partition_point(|(c, _)| *c < boundary);
+                let entries = self.group_blocks.get(first..).into_iter().flatten();
+                for (_, block) in entries.take_while(|(c, _)| *c == boundary) {
+                    match found.get_mut(len) {
+                        Some(slot) => *slot = *block,
+                        None => return Around::Many(class),
+                    }
+                    len += 1;
+                }
+            }
+        }
+        Around::Few(found, len)
+    }
+
+    /// Whether block `index` has a group candidate that may hold an address of `class`.
+    #[inline]
+    pub(crate) fn block_around(&self, groups: &AddressClasses, class: ClassId, index: u32) -> bool {
+        groups
+            .chain(class)
+            .any(|boundary| self.group_blocks.binary_search(&(boundary, index)).is_ok())
     }
 
     /// The peer sets of the blocks.
@@ -85,6 +124,34 @@ impl CandidateList {
 
 /// A shared candidate list.
 pub(crate) type List = Arc<CandidateList>;
+
+/// The blocks of a list whose group candidates may hold a peer's address.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Around {
+    /// These blocks (the first `.1` of the array, maybe repeated).
+    Few([u32; Around::CAPACITY], usize),
+    /// More than fit: ask per block, for the address class held here.
+    Many(ClassId),
+}
+
+impl Around {
+    /// Blocks listed before giving up on a list.
+    pub(crate) const CAPACITY: usize = 8;
+
+    /// Whether block `index` of `list` may hold the address.
+    #[inline]
+    pub(crate) fn contains(
+        &self,
+        list: &CandidateList,
+        groups: &AddressClasses,
+        index: u32,
+    ) -> bool {
+        match self {
+            Around::Few(blocks, len) => blocks.get(..*len).is_some_and(|b| b.contains(&index)),
+            Around::Many(class) => list.block_around(groups, *class, index),
+        }
+    }
+}
 
 /// Shares equal candidate lists, and builds the blocks of new ones.
 pub(crate) struct ListInterner<'a> {
@@ -104,6 +171,7 @@ impl<'a> ListInterner<'a> {
             empty: Arc::new(CandidateList {
                 blocks: Box::default(),
                 candidates: Box::default(),
+                group_blocks: Box::default(),
             }),
         }
     }
@@ -131,19 +199,31 @@ impl<'a> ListInterner<'a> {
     fn blocks_of(&mut self, candidates: Box<[Candidate]>) -> List {
         self.entries += candidates.len();
         let mut blocks = Vec::new();
+        let mut group_blocks = Vec::new();
         let mut start = 0;
         for run in candidates.chunk_by(same_block) {
             for chunk in run.chunks(BLOCK) {
                 start += chunk.len();
+                // Lists are at most `max_candidates` long, which ids fit (see `ids`).
+                let index = u32::try_from(blocks.len()).unwrap_or(u32::MAX);
+                for candidate in chunk {
+                    if let (PeerTest::Group, group, _, _) = candidate.peer_test() {
+                        let prefixes = self.peers.groups().prefixes_of(GroupId::from_raw(group));
+                        group_blocks.extend(prefixes.iter().map(|class| (*class, index)));
+                    }
+                }
                 blocks.push(Block {
                     peers: self.peers.of(chunk),
                     end: u32::try_from(start).unwrap_or(u32::MAX),
                 });
             }
         }
+        group_blocks.sort_unstable();
+        group_blocks.dedup();
         Arc::new(CandidateList {
             blocks: blocks.into(),
             candidates,
+            group_blocks: group_blocks.into(),
         })
     }
 
