@@ -1,7 +1,8 @@
 //! After every watch event, the decision [`ClusterState`] publishes answers as a fresh load,
 //! translate and compile of the same objects: same verdicts, same deciding rules (by name), in
-//! both modes. Sequences mix pod add/relabel/delete, policy add/edit/delete, namespace relabel
-//! and delete, and invalid events (which must change nothing). A connection table in front of
+//! both modes. Sequences mix pod add/relabel/delete (some pods on nodes), policy add/edit/delete,
+//! namespace relabel and delete, node add/change/delete, ClusterNetworkPolicy (Admin and
+//! Baseline, Accept/Deny/Pass) add/edit/delete, and invalid events (which must change nothing). A connection table in front of
 //! the engine must re-decide every live connection after each published change.
 //!
 //! The vocabulary is small on purpose (few labels, namespaces, slots), so events collide with
@@ -45,7 +46,16 @@ enum Op {
     DeleteNamespace(usize),
     /// An invalid object (a bad CIDR), which must be refused and change nothing.
     Invalid(usize),
+    /// Add or change node `slot` (its address follows the variant).
+    Node(usize, u8),
+    DeleteNode(usize),
+    /// Add or change ClusterNetworkPolicy `slot` to variant `u8`.
+    Tier(usize, u8),
+    DeleteTier(usize),
 }
+
+const NODE_SLOTS: usize = 2;
+const TIER_SLOTS: usize = 3;
 
 fn ops() -> impl Strategy<Value = Op> {
     prop_oneof![
@@ -56,6 +66,10 @@ fn ops() -> impl Strategy<Value = Op> {
         2 => (0..NAMESPACES.len(), any::<u8>()).prop_map(|(n, l)| Op::Namespace(n, l)),
         1 => (0..NAMESPACES.len()).prop_map(Op::DeleteNamespace),
         1 => (0..POLICY_SLOTS).prop_map(Op::Invalid),
+        1 => (0..NODE_SLOTS, any::<u8>()).prop_map(|(s, v)| Op::Node(s, v)),
+        1 => (0..NODE_SLOTS).prop_map(Op::DeleteNode),
+        2 => (0..TIER_SLOTS, any::<u8>()).prop_map(|(s, v)| Op::Tier(s, v)),
+        1 => (0..TIER_SLOTS).prop_map(Op::DeleteTier),
     ]
 }
 
@@ -69,11 +83,42 @@ fn pod(slot: usize, labels: u8) -> Value {
     if labels & 8 != 0 {
         map.insert("tier".into(), json!(pick(&["x", "y"], labels >> 4)));
     }
+    let mut spec = json!({"containers": [{"name": "c", "ports": [{"name": "web", "containerPort": 8000 + (labels % 2) as u16}]}]});
+    // Some pods run on a node (its addresses are their local node under the local-node rule).
+    if labels & 64 != 0 {
+        spec["nodeName"] = json!(format!("n{}", (labels >> 7) as usize % NODE_SLOTS));
+    }
     json!({
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": format!("p{slot}"), "namespace": NAMESPACES[slot % NAMESPACES.len()], "labels": map},
-        "spec": {"containers": [{"name": "c", "ports": [{"name": "web", "containerPort": 8000 + (labels % 2) as u16}]}]},
+        "spec": spec,
         "status": {"podIP": format!("10.0.0.{}", slot + 1)},
+    })
+}
+
+fn node(slot: usize, variant: u8) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": format!("n{slot}")},
+        "status": {"addresses": [{"type": "InternalIP", "address": format!("10.0.9.{}", 1 + slot + 2 * usize::from(variant % 2))}]},
+    })
+}
+
+fn tier(slot: usize, variant: u8) -> Value {
+    let action = pick(&["Accept", "Deny", "Pass"], variant);
+    let namespace = NAMESPACES[usize::from(variant >> 2) % NAMESPACES.len()];
+    let admin = variant & 16 == 0;
+    json!({
+        "apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+        "metadata": {"name": format!("t{slot}")},
+        "spec": {
+            "tier": if admin { "Admin" } else { "Baseline" },
+            "priority": slot,
+            "subject": {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}},
+            "ingress": [{"name": "r", "action": if admin { action } else { pick(&["Accept", "Deny"], variant) },
+                "from": [{"namespaces": {}}],
+                "ports": [{"portNumber": {"protocol": "TCP", "port": 80}}]}],
+        },
     })
 }
 
@@ -155,6 +200,10 @@ fn event(op: &Op, objects: &BTreeMap<(String, String, String), Value>) -> (Event
         Op::DeletePolicy(slot) => (EventType::Deleted, policy(slot, 0, 0)),
         Op::Namespace(index, labels) => put(namespace(index, labels)),
         Op::DeleteNamespace(index) => (EventType::Deleted, namespace(index, 0)),
+        Op::Node(slot, variant) => put(node(slot, variant)),
+        Op::DeleteNode(slot) => (EventType::Deleted, node(slot, 0)),
+        Op::Tier(slot, variant) => put(tier(slot, variant)),
+        Op::DeleteTier(slot) => (EventType::Deleted, tier(slot, 0)),
         Op::Invalid(slot) => {
             let mut object = policy(slot, 0, 3);
             object["spec"]["ingress"][0]["from"][0]["ipBlock"]["cidr"] = json!("10.0.0.0/99");
@@ -183,6 +232,8 @@ fn fresh(
 fn tuples() -> Vec<Tuple> {
     let ips: Vec<IpAddr> = (1..=POD_SLOTS + 1)
         .map(|i| format!("10.0.0.{i}").parse().unwrap())
+        // Node addresses, for the local-node rule.
+        .chain((1..=4).map(|i| format!("10.0.9.{i}").parse().unwrap()))
         .chain(["192.168.7.7".parse().unwrap()])
         .collect();
     let mut tuples = Vec::new();
