@@ -54,13 +54,16 @@ enum IdSet {
 }
 
 impl IdSet {
-    /// The smaller representation of the sorted, deduplicated `ids`.
+    /// The representation of the sorted, deduplicated `ids`: a short list is searched in a few
+    /// compares; past that a bitset answers in one, and is kept unless it would be more than
+    /// four times the list's size (sparse ids over many identities, as per-pod selectors give).
     fn of_sorted(ids: Vec<u32>) -> IdSet {
         let (Some(first), Some(last)) = (ids.first(), ids.last()) else {
             return IdSet::Sparse(Box::default());
         };
         let dense_words = (last / 64 - first / 64 + 1) as usize;
-        if ids.len() <= 2 || ids.len() * size_of::<u32>() <= dense_words * size_of::<u64>() {
+        let sparse_bytes = ids.len() * size_of::<u32>();
+        if ids.len() <= 8 || 4 * sparse_bytes < dense_words * size_of::<u64>() {
             return IdSet::Sparse(ids.into_boxed_slice());
         }
         let base = first / 64;
