@@ -7,6 +7,7 @@
 )]
 
 mod compiled_support;
+mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

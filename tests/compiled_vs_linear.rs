@@ -7,12 +7,13 @@
 )]
 
 mod compiled_support;
+mod support;
 
 use proptest::prelude::*;
+use support::cases;
 
 use compiled_support::{
-    addresses_of, cases, firewall, firewall_and_tuples, tag_heavy_firewall_and_tuples, tuple,
-    workloads,
+    addresses_of, firewall, firewall_and_tuples, tag_heavy_firewall_and_tuples, tuple, workloads,
 };
 use tagwall::compile::{Builder, Config};
 use tagwall::reference::linear;

@@ -40,14 +40,13 @@ use tagwall::synth::Rng;
 use tagwall::translate::{Mode, translate};
 use tagwall::tuple::Tuple;
 
+mod support;
 #[path = "tiers_support/mod.rs"]
 mod tiers_support;
 
+/// Cases: `TAGWALL_PROPTEST_CASES`, 256 by default.
 fn cases() -> u32 {
-    std::env::var("TAGWALL_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256)
+    support::cases(256)
 }
 
 const NAMESPACES: [&str; 3] = ["x", "y", "z"];

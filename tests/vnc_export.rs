@@ -11,6 +11,7 @@
 )]
 
 mod compiled_support;
+mod support;
 
 use std::path::PathBuf;
 
@@ -496,7 +497,7 @@ fn synthetic(seed: u64) -> Cluster {
 /// `TAGWALL_PROPTEST_CASES / 16` seeds (at least 4).
 #[test]
 fn vnc_objects_decide_as_tagwall_on_synthetic_clusters() {
-    let seeds = u64::from(compiled_support::cases(64) / 16).max(4);
+    let seeds = u64::from(support::cases(64) / 16).max(4);
     for seed in 0..seeds {
         let cluster = synthetic(seed);
         for mode in [Mode::Kubernetes, Mode::Cn2] {
@@ -538,7 +539,7 @@ fn check_firewall(config: &FirewallConfig, tuples: &[Tuple]) -> Result<(), TestC
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(compiled_support::cases(64)))]
+    #![proptest_config(ProptestConfig::with_cases(support::cases(64)))]
 
     /// Arbitrary firewall models (every tag operator, named ports of several protocols, nested
     /// groups with holes, shared addresses) export exactly.

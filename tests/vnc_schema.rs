@@ -29,6 +29,8 @@
     reason = "a test fails loudly on broken fixtures"
 )]
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
@@ -538,11 +540,9 @@ fn check_export(objects: &Value) -> Problems {
     problems
 }
 
+/// Seeds: a 32nd of `TAGWALL_PROPTEST_CASES` (6 by default), at least 2.
 fn cases() -> u64 {
-    std::env::var("TAGWALL_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .map_or(6, |c| (c / 32).max(2))
+    u64::from(support::cases(192) / 32).max(2)
 }
 
 #[test]

@@ -17,6 +17,8 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+mod support;
+
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use tagwall::compile::{Builder, Config, Decision};
@@ -375,11 +377,9 @@ fn run(initial: Vec<Op>, events: Vec<Op>, mode: Mode) -> Result<(), TestCaseErro
     Ok(())
 }
 
+/// Cases: `TAGWALL_PROPTEST_CASES`, 64 by default.
 fn cases() -> u32 {
-    std::env::var("TAGWALL_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64)
+    support::cases(64)
 }
 
 proptest! {

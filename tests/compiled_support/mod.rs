@@ -4,7 +4,10 @@
 //! tags that endpoints mention and workloads carry, prefixes that nest, overlap and have
 //! holes, addresses on prefix edges, named ports with several protocols.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "two test binaries include this module and each uses part of it"
+)]
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -20,14 +23,6 @@ use tagwall::firewall::{
 use tagwall::model::{Direction, NamedPort};
 use tagwall::protocol::{PortRange, Protocol};
 use tagwall::tuple::Tuple;
-
-/// Proptest cases: `TAGWALL_PROPTEST_CASES`, else `default`.
-pub fn cases(default: u32) -> u32 {
-    std::env::var("TAGWALL_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 const KINDS: [TagKind; 3] = [TagKind::Namespace, TagKind::Label, TagKind::NamespaceLabel];
 const KEYS: [&str; 3] = ["app", "tier", "namespace"];

@@ -19,7 +19,8 @@
 
 use std::net::IpAddr;
 
-use crate::compiled_support::{addresses_of, cases, firewall};
+use crate::compiled_support::{addresses_of, firewall};
+use crate::support::cases;
 use proptest::prelude::*;
 use tagwall::compile::{Builder, Config, Decision};
 use tagwall::firewall::FirewallConfig;

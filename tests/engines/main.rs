@@ -9,6 +9,8 @@
     reason = "generated inputs are valid by construction; a failure is a test bug"
 )]
 mod compiled_support;
+#[path = "../support/mod.rs"]
+mod support;
 
 mod all_ports;
 mod cn2_divergence;
