@@ -138,6 +138,24 @@ pub struct TagTerm {
     pub op: TagOp,
 }
 
+impl TagTerm {
+    /// Whether a workload satisfies the term: the firewall model's meaning of [`TagOp`] (a
+    /// workload may carry several values of one tag type, as CN2 mode's merged labels do).
+    pub fn holds(&self, workload: &Workload) -> bool {
+        let mut values = workload
+            .tags
+            .iter()
+            .filter(|t| t.kind == self.kind && t.key == self.key)
+            .map(|t| &t.value);
+        match &self.op {
+            TagOp::In(wanted) => values.any(|v| wanted.contains(v)),
+            TagOp::NotIn(unwanted) => !values.any(|v| unwanted.contains(v)),
+            TagOp::Exists => values.next().is_some(),
+            TagOp::DoesNotExist => values.next().is_none(),
+        }
+    }
+}
+
 /// The test of a [`TagTerm`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -34,7 +34,7 @@
 use std::net::IpAddr;
 
 use crate::firewall::{
-    Action, Endpoint, FirewallConfig, FirewallRule, RuleId, ServicePorts, TagOp, TagTerm, Workload,
+    Action, Endpoint, FirewallConfig, FirewallRule, RuleId, ServicePorts, TagTerm, Workload,
 };
 use crate::lookup::{Side, Verdict};
 use crate::model::Direction;
@@ -160,17 +160,7 @@ fn endpoint_matches(config: &FirewallConfig, endpoint: &Endpoint, party: Party<'
 }
 
 fn term_holds(term: &TagTerm, workload: &Workload) -> bool {
-    let mut values = workload
-        .tags
-        .iter()
-        .filter(|t| t.kind == term.kind && t.key == term.key)
-        .map(|t| &t.value);
-    match &term.op {
-        TagOp::In(wanted) => values.any(|v| wanted.contains(v)),
-        TagOp::NotIn(unwanted) => !values.any(|v| unwanted.contains(v)),
-        TagOp::Exists => values.next().is_some(),
-        TagOp::DoesNotExist => values.next().is_none(),
-    }
+    term.holds(workload)
 }
 
 fn service_matches(rule: &FirewallRule, destination: Option<&Workload>, tuple: &Tuple) -> bool {

@@ -574,19 +574,8 @@ fn protocol_name(protocol: Protocol) -> String {
     }
 }
 
-/// Whether a workload satisfies one term (the firewall model's meaning of [`TagOp`]).
 fn term_holds(term: &TagTerm, workload: &Workload) -> bool {
-    let mut values = workload
-        .tags
-        .iter()
-        .filter(|t| t.kind == term.kind && t.key == term.key)
-        .map(|t| &t.value);
-    match &term.op {
-        TagOp::In(wanted) => values.any(|v| wanted.contains(v)),
-        TagOp::NotIn(unwanted) => !values.any(|v| unwanted.contains(v)),
-        TagOp::Exists => values.next().is_some(),
-        TagOp::DoesNotExist => values.next().is_none(),
-    }
+    term.holds(workload)
 }
 
 /// The number a workload gives a named port for a protocol: its first such declaration.
