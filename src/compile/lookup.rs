@@ -14,6 +14,7 @@ use super::candidate::{Candidate, PeerTest};
 use super::decision::Decision;
 use super::ids::{ClassId, GroupId};
 use super::inventory::Owner;
+use super::key::IdentityKey;
 use super::ports::{Around, CandidateList};
 use crate::firewall::Action;
 use crate::lookup::{Side, Verdict};
@@ -138,10 +139,15 @@ impl Decision {
         };
         // A non-workload peer's class costs a trie walk: only when a group test asks.
         let mut peer_class = peer.map(|p| p.class);
+        // The peer's identity key, found once per side rather than once per block scanned.
+        let peer_key = peer
+            .and_then(|p| self.identities.get(p.identity.index()))
+            .map(|i| &i.key);
         let mut probe = Probe {
             decision: self,
             local,
             peer,
+            peer_key,
             peer_class: &mut peer_class,
             peer_ip,
             tuple,
@@ -179,6 +185,7 @@ struct Probe<'a, 'c> {
     decision: &'a Decision,
     local: Owner,
     peer: Option<Owner>,
+    peer_key: Option<&'a IdentityKey>,
     peer_class: &'c mut Option<ClassId>,
     peer_ip: IpAddr,
     tuple: &'a Tuple,
@@ -224,7 +231,7 @@ impl<'a> Probe<'a, '_> {
                 ranges,
                 (from, bound),
                 self.local,
-                self.peer,
+                self.peer_key,
                 self.peer_class,
                 self.peer_ip,
                 self.tuple,
@@ -249,16 +256,13 @@ impl Decision {
         ranges: Option<&[PortRange]>,
         (from, bound): (u32, u32),
         local: Owner,
-        peer: Option<Owner>,
+        peer_key: Option<&IdentityKey>,
         peer_class: &mut Option<ClassId>,
         peer_ip: IpAddr,
         tuple: &Tuple,
     ) -> Option<&'a Candidate> {
         let policies = &*self.policies;
         let groups = &policies.groups;
-        let peer_key = peer
-            .and_then(|p| self.identities.get(p.identity.index()))
-            .map(|i| &i.key);
         let peer_bits = peer_key.map(|k| &k.bits);
         for (index, candidate) in candidates.iter().enumerate() {
             if candidate.rule().0 >= bound {
