@@ -27,6 +27,11 @@ pub struct Args {
     /// dimension by another in a naive compiled structure.
     #[arg(long, value_enum, default_value_t = ShapeArg::Friendly)]
     shape: ShapeArg,
+    /// Also write this many ClusterNetworkPolicies (Admin tier, one in five Baseline) over the
+    /// realistic cluster's namespace and pod labels: whole teams as subjects, a third of the
+    /// rules `Pass`.
+    #[arg(long, default_value_t = 0)]
+    cluster_policies: usize,
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Json)]
     output: OutputFormat,
@@ -87,13 +92,15 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             OutputFormat::Yaml => Format::Yaml,
         },
         shape: args.shape.into(),
+        cluster_policies: args.cluster_policies,
     };
     let text = match args.events {
         // The event mix changes the realistic cluster's apps, labels and policies; a hostile
         // shape has none of those to change.
-        Some(_) if params.shape != Shape::Friendly => {
+        Some(_) if params.shape != Shape::Friendly || params.cluster_policies > 0 => {
             return Err(CliError(
-                "`--events` writes changes to the friendly cluster; leave out `--shape`"
+                "`--events` writes changes to the friendly cluster; leave out `--shape` and \
+                 `--cluster-policies`"
                     .to_string(),
             ));
         }

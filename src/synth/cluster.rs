@@ -5,11 +5,23 @@ use serde_json::{Value, json};
 use super::SynthParams;
 use crate::rng::Rng;
 
-const TEAMS: &[&str] = &[
+pub(crate) const TEAMS: &[&str] = &[
     "payments", "search", "checkout", "identity", "platform", "data", "ml", "edge",
 ];
 pub(crate) const ENVS: &[&str] = &["prod", "staging", "dev"];
 pub(crate) const VERSIONS: &[&str] = &["v1", "v2", "v3"];
+
+/// The applications' names (`app` labels), as in [`APPS`].
+pub(crate) const APP_NAMES: &[&str] = &[
+    "web",
+    "api",
+    "worker",
+    "cache",
+    "db",
+    "gateway",
+    "dns-cache",
+    "auth",
+];
 
 /// An application: its name, tier and named container ports (name, port, protocol).
 struct App {

@@ -28,6 +28,7 @@ mod cluster;
 mod events;
 mod kubectl;
 mod shapes;
+mod tiers;
 
 use serde_json::{Value, json};
 
@@ -58,6 +59,9 @@ pub struct SynthParams {
     pub format: Format,
     /// The kind of cluster: realistic, or one of the hostile shapes.
     pub shape: Shape,
+    /// Number of ClusterNetworkPolicies (Admin and Baseline tiers) over the realistic
+    /// cluster's labels, added to the cluster whatever the shape.
+    pub cluster_policies: usize,
 }
 
 /// The kind of cluster [`generate`] writes.
@@ -87,6 +91,7 @@ impl Default for SynthParams {
             seed: 1,
             format: Format::Json,
             shape: Shape::Friendly,
+            cluster_policies: 0,
         }
     }
 }
@@ -100,6 +105,10 @@ pub fn objects(params: &SynthParams) -> Vec<Value> {
     let mut objects = generated.namespaces;
     objects.extend(generated.pods);
     objects.extend(generated.policies);
+    // A stream of its own, so that adding cluster policies leaves the rest of the cluster as
+    // the same arguments wrote it without them.
+    let mut rng = Rng::new(params.seed ^ 0x7469_6572_7300_0000);
+    objects.extend(tiers::cluster_policies(&mut rng, params.cluster_policies));
     objects
 }
 
@@ -134,7 +143,7 @@ pub fn kubectl_dump(pods: usize, seed: u64, format: Format) -> String {
         policies: pods / 100,
         seed,
         format,
-        shape: Shape::Friendly,
+        ..SynthParams::default()
     };
     let mut rng = Rng::new(seed ^ 0x6B75_6265_6374_6C00);
     let mut objects = objects(&params);
@@ -194,7 +203,7 @@ mod tests {
                 policies: 40,
                 seed,
                 format: Format::Json,
-                shape: Shape::Friendly,
+                ..SynthParams::default()
             })?;
         }
         loads(&SynthParams {
@@ -207,6 +216,26 @@ mod tests {
             policies: 3,
             ..SynthParams::default()
         })
+    }
+
+    #[test]
+    fn cluster_policies_load_and_leave_the_rest_unchanged() -> Result<(), LoadError> {
+        let plain = SynthParams::default();
+        let tiered = SynthParams {
+            cluster_policies: 40,
+            ..SynthParams::default()
+        };
+        let loaded = load_str("tiered", &generate(&tiered))?;
+        assert_eq!(loaded.cluster.cluster_policies.len(), 40);
+        assert!(
+            loaded
+                .warnings
+                .iter()
+                .all(|w| w.to_string().contains("share priority"))
+        );
+        let rest = objects(&plain);
+        assert_eq!(objects(&tiered)[..rest.len()], rest[..]);
+        Ok(())
     }
 
     #[test]

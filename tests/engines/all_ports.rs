@@ -302,7 +302,7 @@ proptest! {
             policies: 12,
             seed,
             format: Format::Json,
-            shape: Shape::Friendly,
+            ..SynthParams::default()
         });
         let cluster = tagwall::k8s::load_str("synth.json", &text).unwrap().cluster;
         check_cluster(&cluster, &extra)?;
@@ -321,6 +321,7 @@ fn every_cell_is_what_lookup_answers_on_the_hostile_shapes() {
             seed: 5,
             format: Format::Json,
             shape,
+            ..SynthParams::default()
         });
         let cluster = tagwall::k8s::load_str("shape.json", &text).unwrap().cluster;
         if let Err(error) = check_cluster(&cluster, &[2, 7, 40000]) {
