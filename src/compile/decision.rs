@@ -276,7 +276,7 @@ impl Decision {
         let mut seen = HashSet::new();
         self.identities
             .iter()
-            .flat_map(|i| [&i.ingress, &i.egress])
+            .flat_map(|i| i.all_tables())
             .filter(|table| seen.insert(Arc::as_ptr(table)))
             .map(|table| table.degraded())
             .sum()
@@ -299,7 +299,7 @@ impl Decision {
         for identity in &self.identities {
             memory.identities +=
                 2 * size_of::<usize>() + size_of::<Identity>() + identity.key.heap_bytes();
-            for table in [&identity.ingress, &identity.egress] {
+            for table in identity.all_tables() {
                 if !seen.insert(Arc::as_ptr(table).cast::<u8>()) {
                     continue;
                 }

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::candidate::{Candidate, PeerTest};
 use super::decision::Decision;
-use super::ids::{ClassId, GroupId};
+use super::ids::{ClassId, GroupId, IdentityId};
 use super::inventory::Owner;
 use super::key::IdentityKey;
 use super::ports::{Around, CandidateList};
@@ -131,12 +131,6 @@ impl Decision {
         let Some(identity) = self.identities.get(local.identity.index()) else {
             return Side::NoMatch;
         };
-        let Some(found) = identity
-            .table(direction)
-            .candidates(tuple.protocol, tuple.dst_port)
-        else {
-            return Side::NoMatch;
-        };
         // A non-workload peer's class costs a trie walk: only when a group test asks.
         let mut peer_class = peer.map(|p| p.class);
         // The peer's identity key, found once per side rather than once per block scanned.
@@ -152,31 +146,27 @@ impl Decision {
             peer_ip,
             tuple,
         };
-        // A `next` candidate (a tier's Pass) moves the search on to the first rule of the next
-        // tier: candidates are in rule order, so the search starts again from there.
-        let mut from = 0;
-        loop {
-            let narrow = probe.first(found.narrow, found.ranges, from, u32::MAX);
+        // One table per tier, in order: a tier's pass (a `next` candidate), or no match in it,
+        // goes on to the next tier's table.
+        for table in identity.tables(direction) {
+            let Some(found) = table.candidates(tuple.protocol, tuple.dst_port) else {
+                continue;
+            };
+            let narrow = probe.first(found.narrow, found.ranges, u32::MAX);
             let bound = narrow.map_or(u32::MAX, |c| c.rule().0);
-            let wide = found
-                .wide
-                .and_then(|wide| probe.first(wide, None, from, bound));
+            let wide = found.wide.and_then(|wide| probe.first(wide, None, bound));
             match wide.or(narrow) {
-                Some(candidate) if candidate.action() == Action::Next => {
-                    from = self.policies.next_tier(candidate.rule().0);
-                    if from == u32::MAX {
-                        return Side::NoMatch;
-                    }
-                }
+                Some(candidate) if candidate.action() == Action::Next => {}
                 Some(candidate) => {
                     return Side::Rule {
                         rule: candidate.rule(),
                         action: candidate.action(),
                     };
                 }
-                None => return Side::NoMatch,
+                None => {}
             }
         }
+        Side::NoMatch
     }
 }
 
@@ -192,14 +182,13 @@ struct Probe<'a, 'c> {
 }
 
 impl<'a> Probe<'a, '_> {
-    /// The first candidate of `list` from rule `from` and before rule `bound` that matches;
-    /// with `ranges`, a candidate must also cover the tuple's port.
+    /// The first candidate of `list` before rule `bound` that matches; with `ranges`, a
+    /// candidate must also cover the tuple's port.
     #[inline]
     fn first(
         &mut self,
         list: &'a CandidateList,
         ranges: Option<&[PortRange]>,
-        from: u32,
         bound: u32,
     ) -> Option<&'a Candidate> {
         let groups = &self.decision.policies.groups;
@@ -207,12 +196,20 @@ impl<'a> Probe<'a, '_> {
         // The blocks whose group candidates may hold the peer's address: found once, on the
         // first block that asks.
         let mut around: Option<Around> = None;
-        for (index, (peers, start, candidates)) in list.blocks().enumerate() {
+        // Blocks before the entry's answer hold neither the peer's identity nor every peer;
+        // when group blocks come earlier, the peer's address says which of them may hold it.
+        let (mut first_block, first_groups) = list.entry(peer_identity.map(IdentityId::raw));
+        if first_groups < first_block {
+            let class = *self
+                .peer_class
+                .get_or_insert_with(|| groups.class_of(self.peer_ip));
+            let found = around.get_or_insert_with(|| list.blocks_around(groups, class));
+            first_block = first_block.min(found.first().unwrap_or(first_groups));
+        }
+        for (index, (peers, start, candidates)) in list.blocks_from(first_block).enumerate() {
+            let index = index + first_block;
             if candidates.first().is_none_or(|c| c.rule().0 >= bound) {
                 return None;
-            }
-            if candidates.last().is_some_and(|c| c.rule().0 < from) {
-                continue;
             }
             // One set test: a peer outside the block's set matches none of its candidates.
             let (peer_class, peer_ip) = (&mut *self.peer_class, self.peer_ip);
@@ -229,7 +226,7 @@ impl<'a> Probe<'a, '_> {
             if let Some(found) = self.decision.first_match(
                 candidates,
                 ranges,
-                (from, bound),
+                bound,
                 self.local,
                 self.peer_key,
                 self.peer_class,
@@ -244,7 +241,7 @@ impl<'a> Probe<'a, '_> {
 }
 
 impl Decision {
-    /// The first of `candidates` (from rule `from` and before rule `bound`, and covering the port where `ranges`
+    /// The first of `candidates` (before rule `bound`, and covering the port where `ranges`
     /// gives each candidate's ports) the peer matches, testing each in full.
     #[expect(
         clippy::too_many_arguments,
@@ -254,7 +251,7 @@ impl Decision {
         &self,
         candidates: &'a [Candidate],
         ranges: Option<&[PortRange]>,
-        (from, bound): (u32, u32),
+        bound: u32,
         local: Owner,
         peer_key: Option<&IdentityKey>,
         peer_class: &mut Option<ClassId>,
@@ -267,9 +264,6 @@ impl Decision {
         for (index, candidate) in candidates.iter().enumerate() {
             if candidate.rule().0 >= bound {
                 return None;
-            }
-            if candidate.rule().0 < from {
-                continue;
             }
             if let Some(ranges) = ranges
                 && !ranges

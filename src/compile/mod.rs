@@ -83,6 +83,7 @@ mod builder;
 mod candidate;
 mod config;
 mod decision;
+mod entry;
 mod groups;
 mod holders;
 mod identity;

@@ -95,8 +95,9 @@ impl Decision {
         ] {
             let identity = owner.and_then(|o| self.identities.get(o.identity.index()));
             if let Some(identity) = identity {
-                let table = identity.table(direction);
-                starts.extend(table.port_starts(protocol));
+                for table in identity.tables(direction) {
+                    starts.extend(table.port_starts(protocol));
+                }
             }
         }
         let dst_identity = dst_owner.and_then(|o| self.identities.get(o.identity.index()));
@@ -122,7 +123,9 @@ impl Decision {
                 .owner(canonical_ip(ip))
                 .and_then(|o| self.identities.get(o.identity.index()));
             if let Some(identity) = identity {
-                numbers.extend(identity.table(direction).portless_numbers());
+                for table in identity.tables(direction) {
+                    numbers.extend(table.portless_numbers());
+                }
             }
         }
         numbers.sort_unstable();

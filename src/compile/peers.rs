@@ -164,6 +164,38 @@ impl PeerSet {
         self.groups && in_groups()
     }
 
+    /// Whether every peer may match (a candidate matches any peer).
+    pub(crate) fn is_open(&self) -> bool {
+        self.any
+    }
+
+    /// Whether the block has address-group candidates.
+    pub(crate) fn has_groups(&self) -> bool {
+        self.groups
+    }
+
+    /// Identities from this id on may match without being in the set.
+    pub(crate) fn known(&self) -> u32 {
+        self.known
+    }
+
+    /// Calls `f` with every identity id in the set, ascending.
+    pub(crate) fn for_each_id(&self, mut f: impl FnMut(u32)) {
+        match &self.ids {
+            IdSet::Sparse(ids) => ids.iter().copied().for_each(f),
+            IdSet::Dense(words) => {
+                for (offset, word) in words.words.iter().enumerate() {
+                    let base = (words.base + offset as u32) * 64;
+                    let mut bits = *word;
+                    while bits != 0 {
+                        f(base + bits.trailing_zeros());
+                        bits &= bits - 1;
+                    }
+                }
+            }
+        }
+    }
+
     /// Heap bytes of the set's own allocation (one `Arc`).
     pub(crate) fn heap_bytes(&self) -> usize {
         2 * size_of::<usize>() + size_of::<PeerSet>() + self.ids.heap_bytes()

@@ -10,7 +10,7 @@ use super::candidate::{Candidate, PeerFilter};
 use super::config::{CompileError, Config, Limit};
 use super::groups::AddressClasses;
 use super::holders::{Candidates, Holders};
-use super::identity::Identity;
+use super::identity::{Identity, Tables};
 use super::ids::{PortNameId, SelectorId, checked_id, index_u32};
 use super::key::{IdentityKey, NamedPortEntry};
 use super::peers::PeerSets;
@@ -59,7 +59,7 @@ pub(crate) struct Policies {
     pub(crate) selectors: Box<[Selector]>,
     pub(crate) groups: AddressClasses,
     pub(crate) config: Config,
-    /// [`FirewallConfig::tier_starts`]: where a `next` rule's scan goes on.
+    /// [`FirewallConfig::tier_starts`]: where identities' rules are cut into per-tier tables.
     pub(crate) tier_starts: Box<[u32]>,
 }
 
@@ -132,12 +132,6 @@ impl Policies {
             config,
             tier_starts: firewall.tier_starts().iter().map(|id| id.0).collect(),
         })
-    }
-
-    /// After the `next` rule `rule`: the first rule of the next tier (`u32::MAX`: none).
-    pub(crate) fn next_tier(&self, rule: u32) -> u32 {
-        let at = self.tier_starts.partition_point(|start| *start <= rule);
-        self.tier_starts.get(at).copied().unwrap_or(u32::MAX)
     }
 
     /// The selector `id` names ([`Selector::Never`] for an id this build did not give out).
@@ -213,8 +207,8 @@ impl Policies {
                 tables: &mut tables,
                 interner: &mut interner,
             };
-            let ingress = self.table(Direction::Ingress, ingress_rules, &key, &mut context);
-            let egress = self.table(Direction::Egress, egress_rules, &key, &mut context);
+            let ingress = self.tables(Direction::Ingress, ingress_rules, &key, &mut context);
+            let egress = self.tables(Direction::Egress, egress_rules, &key, &mut context);
             self.config.check(Limit::Candidates, interner.entries())?;
             identities.push(Identity {
                 key,
@@ -262,7 +256,30 @@ impl Policies {
         selected
     }
 
-    /// The port table of `rules` (positions, in order) at identity `key`, shared when equal.
+    /// The port tables of `rules` (positions, in order) at identity `key`: one per tier that
+    /// has some of them, in tier order.
+    fn tables(
+        &self,
+        direction: Direction,
+        rules: Vec<u32>,
+        key: &IdentityKey,
+        context: &mut TableContext<'_, '_>,
+    ) -> Tables {
+        if self.tier_starts.is_empty() {
+            return std::iter::once(self.table(direction, rules, key, context)).collect();
+        }
+        let tier = |position: &u32| {
+            let id = self.rules.get(*position as usize).map_or(0, |r| r.id.0);
+            self.tier_starts.partition_point(|start| *start <= id)
+        };
+        rules
+            .chunk_by(|a, b| tier(a) == tier(b))
+            .map(|segment| self.table(direction, segment.to_vec(), key, context))
+            .collect()
+    }
+
+    /// The port table of `rules` (positions, in order, of one tier) at identity `key`, shared
+    /// when equal.
     fn table(
         &self,
         direction: Direction,

@@ -25,6 +25,7 @@ use ahash::AHashMap;
 
 use super::candidate::{Candidate, PeerTest};
 use super::config::Config;
+use super::entry::Entry;
 use super::groups::AddressClasses;
 use super::ids::{ClassId, GroupId};
 use super::peers::{PeerSet, PeerSets};
@@ -52,6 +53,8 @@ pub(crate) struct CandidateList {
     /// if its class chain passes one of the block's boundaries, so one search per chain step
     /// gives every block whose group candidates may match.
     group_blocks: Box<[(ClassId, u32)]>,
+    /// Where a peer's walk over the blocks starts (long lists only).
+    entry: Option<Entry>,
 }
 
 /// A run of candidates and the peers any of them may match.
@@ -62,18 +65,28 @@ pub(crate) struct Block {
 }
 
 impl CandidateList {
-    /// The blocks, each with the position of its first candidate and its candidates, in rule
-    /// order.
+    /// The blocks from block `first` on, in rule order, each with the position of its first
+    /// candidate and its candidates.
     #[inline]
-    pub(crate) fn blocks(&self) -> impl Iterator<Item = (&PeerSet, usize, &[Candidate])> {
-        let mut start = 0usize;
-        self.blocks.iter().map(move |block| {
-            let end = block.end as usize;
-            let candidates = self.candidates.get(start..end).unwrap_or(&[]);
-            let first = start;
-            start = end;
-            (&*block.peers, first, candidates)
-        })
+    pub(crate) fn blocks_from(
+        &self,
+        first: usize,
+    ) -> impl Iterator<Item = (&PeerSet, usize, &[Candidate])> {
+        let mut start = match first.checked_sub(1) {
+            Some(previous) => self.blocks.get(previous).map_or(0, |b| b.end as usize),
+            None => 0,
+        };
+        self.blocks
+            .get(first..)
+            .unwrap_or(&[])
+            .iter()
+            .map(move |block| {
+                let end = block.end as usize;
+                let candidates = self.candidates.get(start..end).unwrap_or(&[]);
+                let first = start;
+                start = end;
+                (&*block.peers, first, candidates)
+            })
     }
 
     /// Heap bytes of the list's own allocations (peer sets are shared, counted by the caller).
@@ -83,6 +96,14 @@ impl CandidateList {
             + size_of_val(&*self.blocks)
             + size_of_val(&*self.candidates)
             + size_of_val(&*self.group_blocks)
+            + self.entry.as_ref().map_or(0, Entry::heap_bytes)
+    }
+
+    /// The first block a peer of `identity` may match, by its identity alone (see
+    /// [`Entry::start`]), and the first block with address groups; `(0, 0)` for a short list.
+    #[inline]
+    pub(crate) fn entry(&self, identity: Option<u32>) -> (usize, usize) {
+        self.entry.as_ref().map_or((0, 0), |e| e.start(identity))
     }
 
     /// The blocks whose address-group candidates may hold an address of `class`: up to
@@ -138,6 +159,21 @@ impl Around {
     /// Blocks listed before giving up on a list.
     pub(crate) const CAPACITY: usize = 8;
 
+    /// The first block that may hold the address, if known without asking block by block
+    /// (`Many` gives `None`: the caller starts no later than the list's first group block).
+    #[inline]
+    pub(crate) fn first(&self) -> Option<usize> {
+        match self {
+            Around::Few(blocks, len) => Some(
+                blocks
+                    .get(..*len)
+                    .and_then(|b| b.iter().min())
+                    .map_or(usize::MAX, |b| *b as usize),
+            ),
+            Around::Many(_) => None,
+        }
+    }
+
     /// Whether block `index` of `list` may hold the address.
     #[inline]
     pub(crate) fn contains(
@@ -172,6 +208,7 @@ impl<'a> ListInterner<'a> {
                 blocks: Box::default(),
                 candidates: Box::default(),
                 group_blocks: Box::default(),
+                entry: None,
             }),
         }
     }
@@ -221,6 +258,7 @@ impl<'a> ListInterner<'a> {
         group_blocks.sort_unstable();
         group_blocks.dedup();
         Arc::new(CandidateList {
+            entry: Entry::of(&blocks),
             blocks: blocks.into(),
             candidates,
             group_blocks: group_blocks.into(),
