@@ -145,6 +145,7 @@ impl Decision {
             peer_class: &mut peer_class,
             peer_ip,
             tuple,
+            group_memo: GroupMemo::new(),
         };
         // One table per tier, in order: a tier's pass (a `next` candidate), or no match in it,
         // goes on to the next tier's table.
@@ -179,6 +180,42 @@ struct Probe<'a, 'c> {
     peer_class: &'c mut Option<ClassId>,
     peer_ip: IpAddr,
     tuple: &'a Tuple,
+    /// Group tests already answered for this peer address.
+    group_memo: GroupMemo,
+}
+
+/// The last few group tests' answers for one peer address. Translation gives every ipBlock of
+/// every policy a group of its own, compiled as one when equal, so a long list can test the
+/// same group (say `0.0.0.0/0 except 10.0.0.0/8`, once per policy) many times in a row;
+/// each test walks the address's class chain.
+struct GroupMemo {
+    /// `(group, contains)`; `u32::MAX` marks an empty slot.
+    slots: [(u32, bool); GroupMemo::SLOTS],
+    next: usize,
+}
+
+impl GroupMemo {
+    const SLOTS: usize = 4;
+
+    fn new() -> GroupMemo {
+        GroupMemo {
+            slots: [(u32::MAX, false); GroupMemo::SLOTS],
+            next: 0,
+        }
+    }
+
+    #[inline]
+    fn contains(&mut self, group: u32, test: impl FnOnce() -> bool) -> bool {
+        if let Some((_, answer)) = self.slots.iter().find(|(g, _)| *g == group) {
+            return *answer;
+        }
+        let answer = test();
+        if let Some(slot) = self.slots.get_mut(self.next % GroupMemo::SLOTS) {
+            *slot = (group, answer);
+        }
+        self.next = self.next.wrapping_add(1);
+        answer
+    }
 }
 
 impl<'a> Probe<'a, '_> {
@@ -211,54 +248,42 @@ impl<'a> Probe<'a, '_> {
             if candidates.first().is_none_or(|c| c.rule().0 >= bound) {
                 return None;
             }
-            // One set test: a peer outside the block's set matches none of its candidates.
-            let (peer_class, peer_ip) = (&mut *self.peer_class, self.peer_ip);
+            // One set test: a peer outside the block's set matches none of its candidates;
+            // one whose address is in none of the block's (distinct) groups matches none of
+            // its group candidates.
+            let (peer_class, peer_ip, memo) =
+                (&mut *self.peer_class, self.peer_ip, &mut self.group_memo);
             let in_groups = || {
                 let class = *peer_class.get_or_insert_with(|| groups.class_of(peer_ip));
                 around
                     .get_or_insert_with(|| list.blocks_around(groups, class))
                     .contains(list, groups, u32::try_from(index).unwrap_or(u32::MAX))
+                    && list.block_groups(index).iter().any(|group| {
+                        memo.contains(*group, || groups.contains(class, GroupId::from_raw(*group)))
+                    })
             };
             if !peers.may_contain(peer_identity, self.tuple.dst_port, in_groups) {
                 continue;
             }
             let ranges = ranges.map(|r| r.get(start..).unwrap_or(&[]));
-            if let Some(found) = self.decision.first_match(
-                candidates,
-                ranges,
-                bound,
-                self.local,
-                self.peer_key,
-                self.peer_class,
-                self.peer_ip,
-                self.tuple,
-            ) {
+            if let Some(found) = self.first_match(candidates, ranges, bound) {
                 return Some(found);
             }
         }
         None
     }
-}
 
-impl Decision {
     /// The first of `candidates` (before rule `bound`, and covering the port where `ranges`
     /// gives each candidate's ports) the peer matches, testing each in full.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the hot loop's state, passed by register"
-    )]
-    fn first_match<'a>(
-        &self,
+    #[inline]
+    fn first_match(
+        &mut self,
         candidates: &'a [Candidate],
         ranges: Option<&[PortRange]>,
         bound: u32,
-        local: Owner,
-        peer_key: Option<&IdentityKey>,
-        peer_class: &mut Option<ClassId>,
-        peer_ip: IpAddr,
-        tuple: &Tuple,
     ) -> Option<&'a Candidate> {
-        let policies = &*self.policies;
+        let (tuple, local, peer_key) = (self.tuple, self.local, self.peer_key);
+        let policies = &*self.decision.policies;
         let groups = &policies.groups;
         let peer_bits = peer_key.map(|k| &k.bits);
         for (index, candidate) in candidates.iter().enumerate() {
@@ -287,8 +312,11 @@ impl Decision {
             let hit = match test {
                 PeerTest::Any => true,
                 PeerTest::Group => {
-                    let class = *peer_class.get_or_insert_with(|| groups.class_of(peer_ip));
-                    groups.contains(class, GroupId::from_raw(word))
+                    let (peer_class, peer_ip) = (&mut *self.peer_class, self.peer_ip);
+                    self.group_memo.contains(word, || {
+                        let class = *peer_class.get_or_insert_with(|| groups.class_of(peer_ip));
+                        groups.contains(class, GroupId::from_raw(word))
+                    })
                 }
                 PeerTest::TagsAll | PeerTest::TagsAny => peer_bits.is_some_and(|bits| {
                     let found = bits.word(word) & mask;

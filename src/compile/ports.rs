@@ -53,6 +53,12 @@ pub(crate) struct CandidateList {
     /// if its class chain passes one of the block's boundaries, so one search per chain step
     /// gives every block whose group candidates may match.
     group_blocks: Box<[(ClassId, u32)]>,
+    /// The distinct groups of block `b`'s group candidates are
+    /// `block_groups[block_group_ends[b - 1]..block_group_ends[b]]`: equal groups compile to one
+    /// id, so a block of a hundred policies' `0.0.0.0/0 except 10.0.0.0/8` has one, and a peer
+    /// outside it skips the block with one test rather than one per candidate.
+    block_groups: Box<[u32]>,
+    block_group_ends: Box<[u32]>,
     /// Where a peer's walk over the blocks starts (long lists only).
     entry: Option<Entry>,
 }
@@ -96,7 +102,26 @@ impl CandidateList {
             + size_of_val(&*self.blocks)
             + size_of_val(&*self.candidates)
             + size_of_val(&*self.group_blocks)
+            + size_of_val(&*self.block_groups)
+            + size_of_val(&*self.block_group_ends)
             + self.entry.as_ref().map_or(0, Entry::heap_bytes)
+    }
+
+    /// The distinct groups of block `index`'s group candidates.
+    #[inline]
+    pub(crate) fn block_groups(&self, index: usize) -> &[u32] {
+        let start = match index.checked_sub(1) {
+            Some(previous) => self
+                .block_group_ends
+                .get(previous)
+                .map_or(0, |e| *e as usize),
+            None => 0,
+        };
+        let end = self
+            .block_group_ends
+            .get(index)
+            .map_or(start, |e| *e as usize);
+        self.block_groups.get(start..end).unwrap_or(&[])
     }
 
     /// The first block a peer of `identity` may match, by its identity alone (see
@@ -208,6 +233,8 @@ impl<'a> ListInterner<'a> {
                 blocks: Box::default(),
                 candidates: Box::default(),
                 group_blocks: Box::default(),
+                block_groups: Box::default(),
+                block_group_ends: Box::default(),
                 entry: None,
             }),
         }
@@ -237,18 +264,25 @@ impl<'a> ListInterner<'a> {
         self.entries += candidates.len();
         let mut blocks = Vec::new();
         let mut group_blocks = Vec::new();
+        let mut block_groups: Vec<u32> = Vec::new();
+        let mut block_group_ends: Vec<u32> = Vec::new();
         let mut start = 0;
         for run in candidates.chunk_by(same_block) {
             for chunk in run.chunks(BLOCK) {
                 start += chunk.len();
                 // Lists are at most `max_candidates` long, which ids fit (see `ids`).
                 let index = u32::try_from(blocks.len()).unwrap_or(u32::MAX);
+                let first_group = block_groups.len();
                 for candidate in chunk {
-                    if let (PeerTest::Group, group, _, _) = candidate.peer_test() {
+                    if let (PeerTest::Group, group, _, _) = candidate.peer_test()
+                        && !block_groups[first_group..].contains(&group)
+                    {
+                        block_groups.push(group);
                         let prefixes = self.peers.groups().prefixes_of(GroupId::from_raw(group));
                         group_blocks.extend(prefixes.iter().map(|class| (*class, index)));
                     }
                 }
+                block_group_ends.push(u32::try_from(block_groups.len()).unwrap_or(u32::MAX));
                 blocks.push(Block {
                     peers: self.peers.of(chunk),
                     end: u32::try_from(start).unwrap_or(u32::MAX),
@@ -262,6 +296,8 @@ impl<'a> ListInterner<'a> {
             blocks: blocks.into(),
             candidates,
             group_blocks: group_blocks.into(),
+            block_groups: block_groups.into(),
+            block_group_ends: block_group_ends.into(),
         })
     }
 

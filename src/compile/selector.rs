@@ -1,6 +1,7 @@
 //! Compiled endpoints: what a rule's endpoint tests, as bit and class tests.
 
 use ahash::AHashMap;
+use ipnet::IpNet;
 
 use super::candidate::{PeerFilter, PeerTest};
 use super::groups::AddressClasses;
@@ -22,15 +23,32 @@ pub(crate) enum Selector {
 }
 
 /// Address group names to positions: the first group with a name, as
-/// [`crate::firewall::FirewallConfig::address_group`] finds it.
+/// [`crate::firewall::FirewallConfig::address_group`] finds it, and of the groups with the
+/// same addresses, the first.
+///
+/// Translation gives every ipBlock of every policy a group of its own, so a thousand policies
+/// with one `0.0.0.0/0 except 10.0.0.0/8` make a thousand equal groups. Compiled as one,
+/// their boundaries list one group, not a thousand, and their rules' peers are one selector.
 pub(crate) struct GroupNames<'a>(AHashMap<&'a str, usize>);
 
 impl<'a> GroupNames<'a> {
     /// Indexes `groups` by name.
     pub(crate) fn new(groups: &'a [AddressGroup]) -> GroupNames<'a> {
         let mut names = AHashMap::with_capacity(groups.len());
+        let mut contents: AHashMap<(Vec<IpNet>, Vec<IpNet>), usize> = AHashMap::new();
         for (index, group) in groups.iter().enumerate() {
-            names.entry(group.name.as_str()).or_insert(index);
+            if names.contains_key(group.name.as_str()) {
+                continue;
+            }
+            let canonical = |nets: &[IpNet]| {
+                let mut nets: Vec<IpNet> = nets.iter().map(IpNet::trunc).collect();
+                nets.sort_unstable();
+                nets.dedup();
+                nets
+            };
+            let content = (canonical(&group.prefixes), canonical(&group.except));
+            let first = *contents.entry(content).or_insert(index);
+            names.insert(group.name.as_str(), first);
         }
         GroupNames(names)
     }
