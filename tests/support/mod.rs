@@ -1,5 +1,6 @@
-//! What the test binaries share: the property-test case count and the command line run as a
-//! user runs it. Each binary includes this module (`mod support;`) and uses the part it needs.
+//! What the test binaries share: the property-test case count, the command line run as a
+//! user runs it, and the connection table's model (`conntrack_model`, which the fuzz crate
+//! includes too). Each binary includes this module (`mod support;`) and uses the part it needs.
 
 #![allow(
     dead_code,
@@ -9,6 +10,8 @@
     clippy::unwrap_used,
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
+
+pub mod conntrack_model;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
