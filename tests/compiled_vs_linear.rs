@@ -19,7 +19,7 @@ use tagwall::compile::{Builder, Config};
 use tagwall::reference::linear;
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
+    #![proptest_config(support::proptest_config(cases(256)))]
 
     #[test]
     fn compiled_lookup_equals_linear((config, tuples) in firewall_and_tuples(64)) {

@@ -397,7 +397,7 @@ fn check(seed: u64) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(support::proptest_config(cases()))]
 
     #[test]
     fn all_engines_agree_on_small_worlds(seed in any::<u64>()) {
@@ -606,7 +606,7 @@ fn check_vnc(seed: u64) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases() / 4))]
+    #![proptest_config(support::proptest_config(cases() / 4))]
 
     #[test]
     fn vnc_export_decides_as_tagwall_on_small_worlds(seed in any::<u64>()) {

@@ -539,7 +539,7 @@ fn check_firewall(config: &FirewallConfig, tuples: &[Tuple]) -> Result<(), TestC
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(support::cases(64)))]
+    #![proptest_config(support::proptest_config(support::cases(64)))]
 
     /// Arbitrary firewall models (every tag operator, named ports of several protocols, nested
     /// groups with holes, shared addresses) export exactly.

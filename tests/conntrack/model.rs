@@ -104,7 +104,7 @@ fn configs() -> impl Strategy<Value = Config> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(support::cases(128)))]
+    #![proptest_config(support::proptest_config(support::cases(128)))]
 
     #[test]
     fn the_table_behaves_like_the_model(

@@ -16,6 +16,8 @@ pub mod conntrack_model;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
+
 /// Property-test cases: `TAGWALL_PROPTEST_CASES`, else `default` (heavy runs scale through the
 /// variable, never through a test's own constant).
 pub fn cases(default: u32) -> u32 {
@@ -23,6 +25,21 @@ pub fn cases(default: u32) -> u32 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// The configuration of a proptest running `cases` cases, whose failures persist beside the
+/// test's source file (`tests/engines/differential.rs` keeps its seeds in
+/// `tests/engines/differential.proptest-regressions`). proptest's default finds the area's
+/// `main.rs` above the file and keeps every area's seeds in one `tests/proptest-regressions/`
+/// by bare file name, where two areas' `all_ports.rs` would share a file.
+pub fn proptest_config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    }
 }
 
 /// Runs the built `tagwall` binary with `args`.
