@@ -6,13 +6,12 @@
     reason = "test helpers parse literals and build valid configs; a failure is a test bug"
 )]
 
-mod compiled_support;
 mod support;
 
 use proptest::prelude::*;
 use support::cases;
 
-use compiled_support::{
+use support::compiled::{
     addresses_of, firewall, firewall_and_tuples, tag_heavy_firewall_and_tuples, tuple, workloads,
 };
 use tagwall::compile::{Builder, Config};

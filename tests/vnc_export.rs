@@ -10,7 +10,6 @@
     reason = "a test fails loudly on broken fixtures"
 )]
 
-mod compiled_support;
 mod support;
 
 use std::path::PathBuf;
@@ -545,7 +544,7 @@ proptest! {
     /// groups with holes, shared addresses) export exactly.
     #[test]
     fn vnc_objects_decide_as_the_linear_scan_on_arbitrary_firewalls(
-        (config, tuples) in compiled_support::firewall_and_tuples(24)
+        (config, tuples) in support::compiled::firewall_and_tuples(24)
     ) {
         check_firewall(&config, &tuples)?;
     }

@@ -8,7 +8,7 @@ use crate::support;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::conntrack_support::{ip, verdict};
+use crate::support::conntrack::{ip, verdict};
 use crate::support::conntrack_model::Model;
 use proptest::prelude::*;
 use tagwall::conntrack::{Config, ConnTable, Timeouts, Timestamp};

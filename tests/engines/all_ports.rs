@@ -19,8 +19,8 @@
 
 use std::net::IpAddr;
 
-use crate::compiled_support::{addresses_of, firewall};
 use crate::support::cases;
+use crate::support::compiled::{addresses_of, firewall};
 use proptest::prelude::*;
 use tagwall::compile::{Builder, Config, Decision};
 use tagwall::firewall::FirewallConfig;

@@ -3,12 +3,6 @@
 //!
 //! One test binary per area; each module was once a binary of its own.
 
-#[path = "../compiled_support/mod.rs"]
-#[allow(
-    clippy::unwrap_used,
-    reason = "generated inputs are valid by construction; a failure is a test bug"
-)]
-mod compiled_support;
 #[path = "../support/mod.rs"]
 mod support;
 

@@ -1,6 +1,13 @@
-//! What the test binaries share: the property-test case count, the command line run as a
-//! user runs it, and the connection table's model (`conntrack_model`, which the fuzz crate
-//! includes too). Each binary includes this module (`mod support;`) and uses the part it needs.
+//! What the test binaries share, the one support module: the property-test case count and
+//! configuration, the command line run as a user runs it, and per area
+//! - `compiled`: random firewall configurations and tuples for the compiled-engine tests;
+//! - `tiers`: generated ClusterNetworkPolicy tiers for the differential test;
+//! - `conntrack`: fake deciders and tuple builders for the connection-table tests;
+//! - `conntrack_model`: the plain model of the connection table (the fuzz crate includes it
+//!   too, by path).
+//!
+//! Each binary includes this module (`#[path = "../support/mod.rs"] mod support;`) and uses the
+//! part it needs.
 
 #![allow(
     dead_code,
@@ -11,7 +18,10 @@
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
 
+pub mod compiled;
+pub mod conntrack;
 pub mod conntrack_model;
+pub mod tiers;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
