@@ -6,12 +6,12 @@
     reason = "test helpers parse literals and build valid configs; a failure is a test bug"
 )]
 
-mod support;
+use crate::support;
 
+use crate::support::cases;
 use proptest::prelude::*;
-use support::cases;
 
-use support::compiled::{
+use crate::support::compiled::{
     addresses_of, firewall, firewall_and_tuples, tag_heavy_firewall_and_tuples, tuple, workloads,
 };
 use tagwall::compile::{Builder, Config};

@@ -40,7 +40,7 @@ use tagwall::synth::Rng;
 use tagwall::translate::{Mode, translate};
 use tagwall::tuple::Tuple;
 
-mod support;
+use crate::support;
 
 /// Cases: `TAGWALL_PROPTEST_CASES`, 256 by default.
 fn cases() -> u32 {
