@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-mod support;
+use crate::support;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
