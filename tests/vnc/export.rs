@@ -10,7 +10,7 @@
     reason = "a test fails loudly on broken fixtures"
 )]
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 
