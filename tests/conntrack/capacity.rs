@@ -1,10 +1,10 @@
 //! Bounded memory: capacity is exact, every eviction is counted, floods evict themselves first.
 
-use crate::conntrack_support;
+use crate::support;
 
 use std::time::Duration;
 
-use crate::conntrack_support::{PairDecider, tcp, tuple};
+use crate::support::conntrack::{PairDecider, tcp, tuple};
 use tagwall::conntrack::{
     Config, ConfigError, ConnTable, MAX_SHARDS, Outcome, Timeouts, Timestamp,
 };
@@ -21,7 +21,7 @@ fn table(capacity: usize, shards: usize) -> ConnTable {
         shards,
         ..Config::default()
     };
-    conntrack_support::table(config)
+    support::conntrack::table(config)
 }
 
 fn at(secs: u64) -> Timestamp {

@@ -1,10 +1,10 @@
 //! Idle timeouts per protocol and state, TCP close, and bounded expiry work.
 
-use crate::conntrack_support;
+use crate::support;
 
 use std::time::Duration;
 
-use crate::conntrack_support::{PairDecider, tcp, tuple};
+use crate::support::conntrack::{PairDecider, tcp, tuple};
 use tagwall::conntrack::{Config, ConnTable, Outcome, PacketDirection, Timeouts, Timestamp};
 use tagwall::protocol::Protocol;
 
@@ -30,7 +30,7 @@ fn table() -> ConnTable {
         timeouts: timeouts(),
         sweep_per_insert: 0,
     };
-    conntrack_support::table(config)
+    support::conntrack::table(config)
 }
 
 fn at(secs: u64) -> Timestamp {

@@ -3,8 +3,6 @@
 //!
 //! One test binary per area; each module was once a binary of its own.
 
-#[path = "../conntrack_support/mod.rs"]
-mod conntrack_support;
 #[path = "../support/mod.rs"]
 mod support;
 

@@ -1,10 +1,10 @@
 //! Policy swaps: connections recorded under an older generation are decided again, lazily.
 
-use crate::conntrack_support;
+use crate::support;
 
 use std::time::Duration;
 
-use crate::conntrack_support::{PairDecider, tcp, verdict};
+use crate::support::conntrack::{PairDecider, tcp, verdict};
 use tagwall::conntrack::{Config, ConnTable, Outcome, PacketDirection, Timeouts, Timestamp};
 
 const A: u8 = 1;
@@ -19,7 +19,7 @@ fn table(denied: Option<Duration>) -> ConnTable {
         },
         ..Config::default()
     };
-    conntrack_support::table(config)
+    support::conntrack::table(config)
 }
 
 fn at(secs: u64) -> Timestamp {

@@ -1,11 +1,11 @@
 //! Replies: a connection's reply direction passes iff the connection was allowed.
 
-use crate::conntrack_support;
+use crate::support;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use crate::conntrack_support::{PairDecider, tcp, verdict};
+use crate::support::conntrack::{PairDecider, tcp, verdict};
 use tagwall::conntrack::{Config, ConnTable, Outcome, PacketDirection, Timeouts, Timestamp};
 
 const A: u8 = 1;
@@ -21,7 +21,7 @@ fn table_with(denied: Option<Duration>) -> ConnTable {
         timeouts,
         ..Config::default()
     };
-    conntrack_support::table(config)
+    support::conntrack::table(config)
 }
 
 #[test]

@@ -19,8 +19,8 @@
 
 use std::net::IpAddr;
 
-use crate::compiled_support::{addresses_of, firewall};
 use crate::support::cases;
+use crate::support::compiled::{addresses_of, firewall};
 use proptest::prelude::*;
 use tagwall::compile::{Builder, Config, Decision};
 use tagwall::firewall::FirewallConfig;
@@ -181,7 +181,7 @@ fn check_firewall_with(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases(64)))]
+    #![proptest_config(crate::support::proptest_config(cases(64)))]
 
     #[test]
     fn boundaries_and_partitions_hold_on_random_firewalls(
@@ -289,7 +289,7 @@ fn check_cluster_with(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases((cases(64) / 8).max(2)))]
+    #![proptest_config(crate::support::proptest_config((cases(64) / 8).max(2)))]
 
     #[test]
     fn every_cell_is_what_lookup_and_the_reference_answer(

@@ -3,7 +3,7 @@
 //!
 //! The policy-count case scales with `TAGWALL_HOSTILE_SCALE` (policies; default 100000, the
 //! issue's figure is 1000000): `TAGWALL_HOSTILE_SCALE=1000000 cargo test --release --test
-//! hostile_input`.
+//! hostile a_very_large_number_of_tiny_policies`.
 
 #![allow(
     clippy::unwrap_used,

@@ -33,7 +33,7 @@ fn seed_document(format: Format) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(support::cases(64)))]
+    #![proptest_config(support::proptest_config(support::cases(64)))]
 
     #[test]
     fn arbitrary_bytes_do_not_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {

@@ -1,5 +1,6 @@
 //! Hostile input: mangled and oversized inputs through the loader and the binary, never a panic,
-//! always one clear line.
+//! always one clear line; and every saved fuzz finding and seed replayed through its fuzz
+//! target's check (`fuzz_regressions`).
 //!
 //! One test binary per area; each module was once a binary of its own.
 
@@ -7,5 +8,6 @@
 mod support;
 
 mod cli;
+mod fuzz_regressions;
 mod input;
 mod load;

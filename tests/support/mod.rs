@@ -1,5 +1,13 @@
-//! What the test binaries share: the property-test case count and the command line run as a
-//! user runs it. Each binary includes this module (`mod support;`) and uses the part it needs.
+//! What the test binaries share, the one support module: the property-test case count and
+//! configuration, the command line run as a user runs it, and per area
+//! - `compiled`: random firewall configurations and tuples for the compiled-engine tests;
+//! - `tiers`: generated ClusterNetworkPolicy tiers for the differential test;
+//! - `conntrack`: fake deciders and tuple builders for the connection-table tests;
+//! - `conntrack_model`: the plain model of the connection table (the fuzz crate includes it
+//!   too, by path).
+//!
+//! Each binary includes this module (`#[path = "../support/mod.rs"] mod support;`) and uses the
+//! part it needs.
 
 #![allow(
     dead_code,
@@ -10,8 +18,15 @@
     reason = "test helpers outside #[test] functions: a failure here is a test failure"
 )]
 
+pub mod compiled;
+pub mod conntrack;
+pub mod conntrack_model;
+pub mod tiers;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
+
+use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
 
 /// Property-test cases: `TAGWALL_PROPTEST_CASES`, else `default` (heavy runs scale through the
 /// variable, never through a test's own constant).
@@ -20,6 +35,21 @@ pub fn cases(default: u32) -> u32 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// The configuration of a proptest running `cases` cases, whose failures persist beside the
+/// test's source file (`tests/engines/differential.rs` keeps its seeds in
+/// `tests/engines/differential.proptest-regressions`). proptest's default finds the area's
+/// `main.rs` above the file and keeps every area's seeds in one `tests/proptest-regressions/`
+/// by bare file name, where two areas' `all_ports.rs` would share a file.
+pub fn proptest_config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    }
 }
 
 /// Runs the built `tagwall` binary with `args`.

@@ -1,20 +1,24 @@
-//! `conntrack_matches_model`: the connection table against a plain model.
+//! `conntrack_matches_model`: the connection table against the plain model the `conntrack`
+//! test binary's proptest drives too, `tests/support/conntrack_model.rs` (included below). This
+//! file is the fuzz driver: arbitrary bytes decoded into a configuration and an operation
+//! sequence.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use arbitrary::Unstructured;
-use tagwall::conntrack::{
-    Config as ConnConfig, ConnTable, Counters, Outcome, PacketDirection, PacketVerdict, Timeouts,
-    Timestamp,
-};
+use tagwall::conntrack::{Config as ConnConfig, ConnTable, Counters, Outcome, Timeouts, Timestamp};
 use tagwall::firewall::RuleId;
 use tagwall::lookup::{Decide, Side, Verdict};
 use tagwall::protocol::Protocol;
 use tagwall::tuple::Tuple;
 
 use super::Failure;
+
+#[path = "../../../tests/support/conntrack_model.rs"]
+mod conntrack_model;
+
+use conntrack_model::Model;
 
 /// Endpoints the connection ops draw from: two hosts, the first also IPv4-mapped (the same host
 /// to the table), and an IPv6 host; two ports.
@@ -100,224 +104,6 @@ pub(super) fn arbitrary_op(u: &mut Unstructured<'_>) -> arbitrary::Result<(Op, u
     Ok((op, dt, back))
 }
 
-/// The model's state of a connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Class {
-    Denied,
-    Unreplied,
-    Replied,
-    Closing,
-}
-
-pub(super) type End = ([u8; 16], u16);
-pub(super) type Key = (End, End, u8);
-
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Entry {
-    opener: End,
-    class: Class,
-    verdict: Verdict,
-    generation: u64,
-    last_seen: u64,
-}
-
-/// A plain model of the table with room for every entry: one map, per-shard clocks, entries
-/// removed only when found expired or swept by a full expiry.
-pub(super) struct Model {
-    entries: BTreeMap<Key, Entry>,
-    clocks: Vec<u64>,
-    timeouts: Timeouts,
-}
-
-pub(super) fn end(ip: IpAddr, port: u16) -> End {
-    let octets = match ip {
-        IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
-        IpAddr::V6(v6) => v6.octets(),
-    };
-    (octets, port)
-}
-
-pub(super) fn key_of(tuple: &Tuple) -> (Key, End) {
-    let src = end(tuple.src, tuple.src_port);
-    let dst = end(tuple.dst, tuple.dst_port);
-    ((src.min(dst), src.max(dst), tuple.protocol.number()), src)
-}
-
-pub(super) fn nanos(duration: Duration) -> u64 {
-    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
-}
-
-impl Model {
-    fn timeout(&self, class: Class, protocol: u8) -> u64 {
-        let t = &self.timeouts;
-        nanos(match (class, Protocol::from_number(protocol)) {
-            (Class::Denied, _) => t.denied.unwrap_or(Duration::MAX),
-            (Class::Closing, _) => t.closing,
-            (Class::Unreplied, Protocol::Tcp) => t.tcp_unreplied,
-            (Class::Replied, Protocol::Tcp) => t.tcp_established,
-            (_, Protocol::Udp) => t.udp,
-            _ => t.other,
-        })
-    }
-
-    fn clock(&mut self, shard: usize, now: u64) -> u64 {
-        match self.clocks.get_mut(shard) {
-            Some(clock) => {
-                *clock = (*clock).max(now);
-                *clock
-            }
-            None => now,
-        }
-    }
-
-    fn expired(&self, key: &Key, entry: &Entry, now: u64) -> bool {
-        now.saturating_sub(entry.last_seen) >= self.timeout(entry.class, key.2)
-    }
-
-    fn live(&mut self, key: &Key, now: u64) -> Option<Entry> {
-        let entry = *self.entries.get(key)?;
-        if self.expired(key, &entry, now) {
-            self.entries.remove(key);
-            return None;
-        }
-        Some(entry)
-    }
-
-    fn decided(&self, verdict: Verdict) -> Option<Class> {
-        if verdict.allowed() {
-            Some(Class::Unreplied)
-        } else {
-            self.timeouts.denied.map(|_| Class::Denied)
-        }
-    }
-
-    fn settle(&mut self, key: Key, entry: Entry, class: Option<Class>) {
-        match class {
-            Some(class) => {
-                self.entries.insert(key, Entry { class, ..entry });
-            }
-            None => {
-                self.entries.remove(&key);
-            }
-        }
-    }
-
-    fn packet(&mut self, decider: &MaskDecider, tuple: &Tuple, now: u64) -> PacketVerdict {
-        let (key, from) = key_of(tuple);
-        let answer = |verdict: Verdict, direction, outcome| PacketVerdict {
-            allowed: verdict.allowed(),
-            direction,
-            outcome,
-            verdict,
-        };
-        let Some(entry) = self.live(&key, now) else {
-            let verdict = decider.decide(tuple);
-            if let Some(class) = self.decided(verdict) {
-                let entry = Entry {
-                    opener: from,
-                    class,
-                    verdict,
-                    generation: decider.generation,
-                    last_seen: now,
-                };
-                self.entries.insert(key, entry);
-            }
-            return answer(verdict, PacketDirection::Original, Outcome::New);
-        };
-        let direction = if from == entry.opener {
-            PacketDirection::Original
-        } else {
-            PacketDirection::Reply
-        };
-        let touched = Entry {
-            last_seen: now,
-            generation: decider.generation,
-            ..entry
-        };
-        if entry.class == Class::Denied && direction == PacketDirection::Reply {
-            // The other end opening after a denial is a new connection of its own.
-            let verdict = decider.decide(tuple);
-            let class = self.decided(verdict);
-            let entry = Entry {
-                opener: from,
-                verdict,
-                ..touched
-            };
-            self.settle(key, entry, class);
-            return answer(verdict, PacketDirection::Original, Outcome::New);
-        }
-        if entry.generation != decider.generation {
-            let opener = if entry.opener == key.0 { key.0 } else { key.1 };
-            let other = if entry.opener == key.0 { key.1 } else { key.0 };
-            let opening = Tuple {
-                src: Ipv6Addr::from(opener.0).to_canonical(),
-                dst: Ipv6Addr::from(other.0).to_canonical(),
-                protocol: Protocol::from_number(key.2),
-                src_port: opener.1,
-                dst_port: other.1,
-            };
-            let verdict = decider.decide(&opening);
-            let class = match (verdict.allowed(), entry.class) {
-                (false, _) => self.decided(verdict),
-                (true, Class::Denied) => Some(Class::Unreplied),
-                (true, Class::Unreplied) if direction == PacketDirection::Reply => {
-                    Some(Class::Replied)
-                }
-                (true, class) => Some(class),
-            };
-            self.settle(key, Entry { verdict, ..touched }, class);
-            return answer(verdict, direction, Outcome::Reevaluated);
-        }
-        if entry.class == Class::Denied {
-            return answer(entry.verdict, direction, Outcome::Hit);
-        }
-        let class = match (entry.class, direction) {
-            (Class::Unreplied, PacketDirection::Reply) => Class::Replied,
-            (class, _) => class,
-        };
-        self.entries.insert(key, Entry { class, ..touched });
-        answer(entry.verdict, direction, Outcome::Hit)
-    }
-
-    fn close(&mut self, tuple: &Tuple, now: u64) -> bool {
-        let (key, _) = key_of(tuple);
-        match self.live(&key, now) {
-            Some(entry) if entry.class != Class::Denied => {
-                let closing = Entry {
-                    class: Class::Closing,
-                    last_seen: now,
-                    ..entry
-                };
-                self.entries.insert(key, closing);
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// Entries not expired at their shard's clock.
-    fn live_count(&self, table: &ConnTable) -> usize {
-        self.entries
-            .iter()
-            .filter(|(key, entry)| {
-                let tuple = Tuple {
-                    src: Ipv6Addr::from(key.0.0).to_canonical(),
-                    dst: Ipv6Addr::from(key.1.0).to_canonical(),
-                    protocol: Protocol::from_number(key.2),
-                    src_port: key.0.1,
-                    dst_port: key.1.1,
-                };
-                let clock = self
-                    .clocks
-                    .get(table.shard_of(&tuple))
-                    .copied()
-                    .unwrap_or(0);
-                !self.expired(key, entry, clock)
-            })
-            .count()
-    }
-}
-
 pub(super) fn check_counters(
     counters: &Counters,
     len: usize,
@@ -337,11 +123,13 @@ pub(super) fn check_counters(
     Ok(())
 }
 
-/// Connection-table operation sequences (packets both ways, closes, expiry with budgets,
-/// policy swaps, time going back) against a plain model: with room for every entry, each
-/// packet's answer (allowed, direction, outcome, verdict), each close, and the entry count
-/// after a full expiry are the model's; with a tight capacity, the table stays within it, a
-/// new connection is decided by the decider, and the counters add up.
+/// Connection-table operation sequences (packets both ways, IPv4-mapped and IPv6 endpoints,
+/// closes, expiry with budgets, policy swaps, time going back) against the model: every packet's
+/// answer (allowed, direction, outcome, verdict), every close, every expiry's count, the length
+/// and every counter after each step are the model's, with room for every entry and with a tight
+/// capacity alike. Besides, stated without the model: the table stays within its capacity, evicts
+/// nothing while it has room, decides every new connection with the decider, answers as its
+/// verdict says, and its counters add up.
 pub fn conntrack_matches_model(data: &[u8]) -> Result<(), Failure> {
     let mut u = Unstructured::new(data);
     let Ok(setup) = (|| -> arbitrary::Result<_> {
@@ -380,18 +168,13 @@ pub fn conntrack_matches_model(data: &[u8]) -> Result<(), Failure> {
     };
     let (config, roomy, mask) = setup;
     let table = ConnTable::new(config).map_err(|error| format!("config {config:?}: {error}"))?;
-    let mut model = Model {
-        entries: BTreeMap::new(),
-        clocks: vec![0; config.shards],
-        timeouts: config.timeouts,
-    };
+    let mut model = Model::new(&config);
     let mut decider = MaskDecider {
         generation: 1,
         mask,
     };
     let mut now = 0u64;
     let mut step = 0usize;
-    let mut seen_replies: BTreeSet<Key> = BTreeSet::new();
     // An exhausted `Unstructured` keeps answering (with zeros), so stop at its end.
     while !u.is_empty() && step < MAX_OPS {
         let Ok((op, dt, back)) = arbitrary_op(&mut u) else {
@@ -416,45 +199,29 @@ pub fn conntrack_matches_model(data: &[u8]) -> Result<(), Failure> {
                         "{context}: answer disagrees with its verdict {got:?}"
                     ));
                 }
-                if roomy {
-                    let shard = table.shard_of(&tuple);
-                    let clock = model.clock(shard, now);
-                    let want = model.packet(&decider, &tuple, clock);
-                    if got != want {
-                        return Err(format!("{context}: table {got:?}, model {want:?}"));
-                    }
-                } else if got.direction == PacketDirection::Reply {
-                    seen_replies.insert(key_of(&tuple).0);
+                let want = model.packet(&decider, &tuple, now, table.shard_of(&tuple));
+                if got != want {
+                    return Err(format!("{context}: table {got:?}, model {want:?}"));
                 }
             }
             Op::Close(tuple) => {
                 let got = table.close(&tuple, at);
-                if roomy {
-                    let clock = model.clock(table.shard_of(&tuple), now);
-                    let want = model.close(&tuple, clock);
-                    if got != want {
-                        return Err(format!("{context}: close gave {got}, model {want}"));
-                    }
+                let want = model.close(&tuple, now, table.shard_of(&tuple));
+                if got != want {
+                    return Err(format!("{context}: close gave {got}, model {want}"));
                 }
             }
             Op::Expire(budget) => {
-                // With room for everything, expire in full: every shard's clock then moves to
-                // `now`, as the model's do, and exactly the live connections stay.
+                // With room for everything, expire in full (every shard's clock then moves to
+                // `now`: the saved findings are of that); with a tight capacity, on the budget.
                 let budget = if roomy { usize::MAX } else { budget };
                 let removed = table.expire(at, budget);
                 if removed > budget {
                     return Err(format!("{context}: removed {removed} over budget {budget}"));
                 }
-                if roomy {
-                    for shard in 0..config.shards {
-                        model.clock(shard, now);
-                    }
-                    let (len, live) = (table.len(), model.live_count(&table));
-                    if len != live {
-                        return Err(format!(
-                            "{context}: after a full expiry the table holds {len}, the model {live}"
-                        ));
-                    }
+                let want = model.expire(now, budget);
+                if removed != want {
+                    return Err(format!("{context}: expiry removed {removed}, model {want}"));
                 }
             }
             Op::Swap(mask) => {
@@ -471,33 +238,34 @@ pub fn conntrack_matches_model(data: &[u8]) -> Result<(), Failure> {
                 config.capacity
             ));
         }
-        check_counters(&table.counters(), len, &context)?;
-        if roomy {
-            if table.counters().evictions != 0 {
-                return Err(format!("{context}: evicted with room to spare"));
-            }
-            if len > model.entries.len() {
-                return Err(format!(
-                    "{context}: table holds {len}, model only {}",
-                    model.entries.len()
-                ));
-            }
+        let counters = table.counters();
+        check_counters(&counters, len, &context)?;
+        if roomy && counters.evictions != 0 {
+            return Err(format!("{context}: evicted with room to spare"));
+        }
+        if len != model.len() {
+            return Err(format!(
+                "{context}: table holds {len}, model {}",
+                model.len()
+            ));
+        }
+        if counters != model.counters() {
+            return Err(format!(
+                "{context}: table counted {counters:?}, model {:?}",
+                model.counters()
+            ));
         }
     }
     // A full expiry at the latest time leaves exactly the live connections.
     let removed = table.expire(Timestamp::from_nanos(now), usize::MAX);
     let len = table.len();
     check_counters(&table.counters(), len, "after a full expiry")?;
-    if roomy {
-        for shard in 0..config.shards {
-            model.clock(shard, now);
-        }
-        let live = model.live_count(&table);
-        if len != live {
-            return Err(format!(
-                "after a full expiry at {now} (removed {removed}): table holds {len}, model {live}"
-            ));
-        }
+    let want = model.expire(now, usize::MAX);
+    if removed != want || len != model.len() {
+        return Err(format!(
+            "after a full expiry at {now}: table removed {removed} and holds {len}, model {want} and {}",
+            model.len()
+        ));
     }
     Ok(())
 }

@@ -10,8 +10,7 @@
     reason = "a test fails loudly on broken fixtures"
 )]
 
-mod compiled_support;
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 
@@ -539,13 +538,13 @@ fn check_firewall(config: &FirewallConfig, tuples: &[Tuple]) -> Result<(), TestC
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(support::cases(64)))]
+    #![proptest_config(support::proptest_config(support::cases(64)))]
 
     /// Arbitrary firewall models (every tag operator, named ports of several protocols, nested
     /// groups with holes, shared addresses) export exactly.
     #[test]
     fn vnc_objects_decide_as_the_linear_scan_on_arbitrary_firewalls(
-        (config, tuples) in compiled_support::firewall_and_tuples(24)
+        (config, tuples) in support::compiled::firewall_and_tuples(24)
     ) {
         check_firewall(&config, &tuples)?;
     }

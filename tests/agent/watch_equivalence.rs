@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-mod support;
+use crate::support;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -383,7 +383,7 @@ fn cases() -> u32 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    #![proptest_config(support::proptest_config(cases()))]
 
     #[test]
     fn events_match_a_fresh_build(

@@ -29,7 +29,7 @@
     reason = "a test fails loudly on broken fixtures"
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 

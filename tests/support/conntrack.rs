@@ -1,10 +1,5 @@
 //! Fake deciders and tuple builders shared by the connection table tests.
 
-#![allow(
-    dead_code,
-    reason = "each connection-table test binary includes this module and uses only part of it"
-)]
-
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -4,11 +4,6 @@
 //! tags that endpoints mention and workloads carry, prefixes that nest, overlap and have
 //! holes, addresses on prefix edges, named ports with several protocols.
 
-#![allow(
-    dead_code,
-    reason = "two test binaries include this module and each uses part of it"
-)]
-
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

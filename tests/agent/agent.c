@@ -1,4 +1,4 @@
-/* Exercises tagwall's whole C ABI; run by tests/capi.rs with the bundled example cluster
+/* Exercises tagwall's whole C ABI; run by tests/agent/capi.rs with the bundled example cluster
  * (examples/test-network-policy.yaml) as its argument. Prints "all checks passed" and exits 0,
  * or names the failed check and exits 1. */
 

@@ -6,20 +6,19 @@
     reason = "test helpers parse literals and build valid configs; a failure is a test bug"
 )]
 
-mod compiled_support;
-mod support;
+use crate::support;
 
+use crate::support::cases;
 use proptest::prelude::*;
-use support::cases;
 
-use compiled_support::{
+use crate::support::compiled::{
     addresses_of, firewall, firewall_and_tuples, tag_heavy_firewall_and_tuples, tuple, workloads,
 };
 use tagwall::compile::{Builder, Config};
 use tagwall::reference::linear;
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
+    #![proptest_config(support::proptest_config(cases(256)))]
 
     #[test]
     fn compiled_lookup_equals_linear((config, tuples) in firewall_and_tuples(64)) {

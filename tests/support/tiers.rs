@@ -1,7 +1,8 @@
-//! Generated ClusterNetworkPolicy tiers for the differential test: Admin and Baseline policies of
-//! the three kinds, with colliding priorities (so same-priority order by name matters), Pass
-//! chains, pods/namespaces/nodes/networks peers (networks over pod and node addresses), and
-//! ports; shaped as the loader would hand them over (valid, in evaluation order).
+//! Generated ClusterNetworkPolicy tiers for the differential test (`tests/engines/differential.rs`):
+//! Admin and Baseline policies of the three kinds, with colliding priorities (so same-priority
+//! order by name matters), Pass chains, pods/namespaces/nodes/networks peers (networks over pod
+//! and node addresses), and ports; shaped as the loader would hand them over (valid, in
+//! evaluation order).
 
 use ipnet::IpNet;
 use tagwall::model::{

@@ -8,14 +8,8 @@
 )]
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn tagwall(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tagwall"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::support::tagwall;
 
 fn temp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("tagwall-cli-replay-{}-{name}", std::process::id()))

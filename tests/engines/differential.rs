@@ -5,7 +5,7 @@
 //! - `compiled` == `linear` verdict for verdict (deciding rules included) in both modes.
 //!
 //! Clusters carry nodes (pods on them, or with only a host IP) and ClusterNetworkPolicy tiers
-//! (`tiers_support`), so the local-node rule, Admin/Baseline order and Pass chains are compared
+//! (`support::tiers`), so the local-node rule, Admin/Baseline order and Pass chains are compared
 //! too. Clusters come from a small vocabulary on purpose (few labels, values, namespaces and CIDRs),
 //! so selectors, peers and ipBlocks collide often, and port ranges overlap. Each case is one
 //! seed; a failure prints the seed and the cluster as JSON. Cases: `TAGWALL_PROPTEST_CASES`
@@ -40,9 +40,7 @@ use tagwall::synth::Rng;
 use tagwall::translate::{Mode, translate};
 use tagwall::tuple::Tuple;
 
-mod support;
-#[path = "tiers_support/mod.rs"]
-mod tiers_support;
+use crate::support;
 
 /// Cases: `TAGWALL_PROPTEST_CASES`, 256 by default.
 fn cases() -> u32 {
@@ -301,7 +299,7 @@ fn cluster(seed: u64) -> Cluster {
     }
     cluster.policies = names.into_values().collect();
     let names: Vec<&str> = PORT_NAMES.iter().map(|(name, _, _)| *name).collect();
-    cluster.cluster_policies = tiers_support::cluster_policies(&mut rng, &mut selector, &names);
+    cluster.cluster_policies = support::tiers::cluster_policies(&mut rng, &mut selector, &names);
     cluster
 }
 
@@ -397,7 +395,7 @@ fn check(seed: u64) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(support::proptest_config(cases()))]
 
     #[test]
     fn all_engines_agree_on_small_worlds(seed in any::<u64>()) {
@@ -606,7 +604,7 @@ fn check_vnc(seed: u64) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases() / 4))]
+    #![proptest_config(support::proptest_config(cases() / 4))]
 
     #[test]
     fn vnc_export_decides_as_tagwall_on_small_worlds(seed in any::<u64>()) {

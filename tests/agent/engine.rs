@@ -6,16 +6,13 @@
     reason = "test helpers parse literals and build valid configs; a failure is a test bug"
 )]
 
-mod compiled_support;
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 
-use compiled_support::{addresses_of, firewall, tuple, workloads};
+use crate::support::compiled::{addresses_of, firewall, tuple, workloads};
 use tagwall::compile::{Builder, Config, Decision};
 use tagwall::engine::Engine;
 use tagwall::firewall::FirewallConfig;
