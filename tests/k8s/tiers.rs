@@ -166,7 +166,7 @@ fn the_schema_is_enforced_with_field_paths() {
         ),
         (
             "metadata: {name: a}\nspec: {tier: Admin, priority: 1, subject: {namespaces: {}}, ingress: [{action: Allow, from: [{namespaces: {}}]}]}",
-            "cnp.yaml: ClusterNetworkPolicy a: spec.ingress[0].action: unsupported value `Allow`: supported values: `Accept`, `Deny`, `Pass`",
+            "cnp.yaml: ClusterNetworkPolicy a: spec.ingress[0].action: unsupported value `Allow`: supported values: `Accept`, `Deny`, `Pass`; load with --lenient to fail the rule closed (a deny)",
         ),
         (
             "metadata: {name: a}\nspec: {tier: Admin, priority: 1, subject: {namespaces: {}}, ingress: [{action: Deny, from: []}]}",
@@ -271,7 +271,8 @@ fn v1alpha1_rules_of_its_own() {
             "{BANP}metadata: {{name: default}}\nspec: {{subject: {{namespaces: {{}}}}, ingress: [{{action: Pass, from: [{{namespaces: {{}}}}]}}]}}\n"
         )),
         "cnp.yaml: BaselineAdminNetworkPolicy default: spec.ingress[0].action: unsupported value \
-         `Pass`: supported values: `Allow`, `Deny`"
+         `Pass`: supported values: `Allow`, `Deny`; load with --lenient to fail the rule closed \
+         (a deny)"
     );
     assert_eq!(
         error(&format!(
@@ -316,6 +317,55 @@ fn lenient_loading_leaves_domain_name_rules_out_and_keeps_the_rest() {
         "cnp.yaml: ClusterNetworkPolicy a: spec.egress[0]: rule `web` left out: `domainNames` \
          peers match DNS names, which tagwall cannot evaluate on addresses"
     );
+}
+
+#[test]
+fn actions_of_a_newer_version_fail_closed_when_lenient() {
+    let text = format!(
+        "{CNP}metadata: {{name: a}}\nspec: {{tier: Admin, priority: 1, subject: {{namespaces: {{}}}}, ingress: [\
+         {{name: log, action: Log, from: [{{namespaces: {{matchLabels: {{team: x}}}}}}], protocols: [{{tcp: {{destinationPort: {{number: 80}}}}}}]}}, \
+         {{name: ok, action: Accept, from: [{{namespaces: {{}}}}]}}]}}\n"
+    );
+    // The schema's enum rejects it, as the API server would.
+    assert_eq!(
+        error(&text),
+        "cnp.yaml: ClusterNetworkPolicy a: spec.ingress[0].action: unsupported value `Log`: \
+         supported values: `Accept`, `Deny`, `Pass`; load with --lenient to fail the rule closed \
+         (a deny)"
+    );
+    // Lenient: the policy stays (skipping it would allow what it may have meant to deny), and
+    // the rule denies exactly the traffic it selects.
+    let loaded = lenient(&text);
+    let rules = &loaded.cluster.cluster_policies[0].ingress;
+    assert_eq!(rules.len(), 2);
+    assert_eq!(
+        (rules[0].name.as_str(), rules[0].action),
+        ("log", TierAction::Deny)
+    );
+    assert_eq!(
+        rules[0].ports,
+        Some(vec![TierPort::Numbers {
+            protocol: Protocol::Tcp,
+            ports: PortRange::single(80)
+        }])
+    );
+    assert!(
+        matches!(&rules[0].peers[..], [TierPeer::Pods(set)] if set.pod_selector.is_none()),
+        "{:?}",
+        rules[0].peers
+    );
+    assert_eq!(rules[1].action, TierAction::Accept);
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.field == "spec.ingress[0]" && w.message.contains("failing closed")),
+        "{:?}",
+        loaded.warnings
+    );
+    // A missing or non-string action is no newer action: an error even when lenient.
+    let missing = text.replace("action: Log, ", "");
+    assert!(error(&missing).ends_with("spec.ingress[0].action: required"));
 }
 
 #[test]

@@ -244,7 +244,25 @@ fn rule(
         }
         Some(other) => Err(walk.invalid(format!("{} is not a string", other.describe()))),
     })?;
-    let action = walk.field("action", |walk| action(rule.action.as_ref(), kind, walk))?;
+    let action = walk.field("action", |walk| {
+        action(rule.action.as_ref(), kind, lenient, walk)
+    })?;
+    // An action this version does not know (a newer CRD's) fails closed, as the types ask of
+    // the peers they do not know: the rule denies the traffic it selects.
+    let action = match action {
+        Some(action) => action,
+        None => {
+            walk.note(format!(
+                "rule `{}` has an action this version does not know; failing closed, the rule \
+                 denies the traffic it selects",
+                rule.name.as_ref().map_or(String::new(), |n| match n {
+                    Scalar::Str(name) => name.clone(),
+                    other => other.describe(),
+                })
+            ));
+            TierAction::Deny
+        }
+    };
     let (field, peers) = match direction {
         Direction::Ingress => ("from", &rule.from),
         Direction::Egress => ("to", &rule.to),
@@ -337,12 +355,14 @@ fn rule(
 }
 
 /// `Accept`/`Deny`/`Pass` (v1alpha2); `Allow`/`Deny`/`Pass` (AdminNetworkPolicy);
-/// `Allow`/`Deny` (BaselineAdminNetworkPolicy).
+/// `Allow`/`Deny` (BaselineAdminNetworkPolicy). Another string is an error, as the schema's
+/// enum makes it; in lenient loading it is `None`, for the caller to fail the rule closed.
 fn action(
     value: Option<&Scalar>,
     kind: ClusterPolicyKind,
+    lenient: bool,
     walk: &mut Walk,
-) -> Result<TierAction, Invalid> {
+) -> Result<Option<TierAction>, Invalid> {
     let supported: &[(&str, TierAction)] = match kind {
         ClusterPolicyKind::ClusterNetworkPolicy => &[
             ("Accept", TierAction::Accept),
@@ -368,14 +388,22 @@ fn action(
             .map(|(_, action)| *action),
         _ => None,
     };
-    found.ok_or_else(|| {
-        let names: Vec<String> = supported.iter().map(|(n, _)| format!("`{n}`")).collect();
-        walk.invalid(format!(
-            "unsupported value {}: supported values: {}",
-            value.describe(),
-            names.join(", ")
-        ))
-    })
+    match (found, value) {
+        (Some(action), _) => Ok(Some(action)),
+        (None, Scalar::Str(_)) if lenient => Ok(None),
+        (None, _) => {
+            let names: Vec<String> = supported.iter().map(|(n, _)| format!("`{n}`")).collect();
+            let hint = match value {
+                Scalar::Str(_) => "; load with --lenient to fail the rule closed (a deny)",
+                _ => "",
+            };
+            Err(walk.invalid(format!(
+                "unsupported value {}: supported values: {}{hint}",
+                value.describe(),
+                names.join(", ")
+            )))
+        }
+    }
 }
 
 enum PeerOutcome {
