@@ -18,7 +18,8 @@ pub fn workloads(cluster: &Cluster, mode: Mode) -> Vec<Workload> {
 }
 
 /// The workload of one pod in `namespace` (the pod's own; `None` when the cluster has no such
-/// namespace): what the whole-cluster translation gives that pod, for callers that follow pods one by one.
+/// namespace): what the whole-cluster translation gives that pod, for callers that follow pods
+/// one by one.
 pub fn workload(pod: &Pod, namespace: Option<&Namespace>, mode: Mode) -> Workload {
     let mut tags = BTreeSet::new();
     tags.insert(Tag {
