@@ -54,6 +54,8 @@ impl Entry {
         let mut open = count;
         let mut groups = count;
         let mut known = u32::MAX;
+        // (identity, first block holding it), in the order found; `seen` marks the identities
+        // met so far, a word per 64.
         let mut firsts: Vec<(u32, u16)> = Vec::new();
         let mut seen: Vec<u64> = Vec::new();
         for (index, block) in (0u16..).zip(blocks) {
@@ -80,7 +82,6 @@ impl Entry {
                 }
             });
         }
-        firsts.sort_unstable();
         Some(Entry {
             open,
             groups,
@@ -112,14 +113,17 @@ impl Entry {
 }
 
 impl FirstBlocks {
-    /// The table of `firsts` (ascending ids, each once): dense unless the ids cover under a
-    /// third of their range.
-    fn of(firsts: Vec<(u32, u16)>) -> FirstBlocks {
-        let (Some(&(low, _)), Some(&(high, _))) = (firsts.first(), firsts.last()) else {
+    /// The table of `firsts` (each identity once, in any order): dense over their id range,
+    /// filled in place, unless they cover under a third of it (then sorted pairs).
+    fn of(mut firsts: Vec<(u32, u16)>) -> FirstBlocks {
+        let low = firsts.iter().map(|(id, _)| *id).min();
+        let high = firsts.iter().map(|(id, _)| *id).max();
+        let (Some(low), Some(high)) = (low, high) else {
             return FirstBlocks::Sparse(Box::default());
         };
         let range = (high - low) as usize + 1;
         if range > 3 * firsts.len() {
+            firsts.sort_unstable();
             return FirstBlocks::Sparse(firsts.into_boxed_slice());
         }
         let mut blocks = vec![NONE; range];

@@ -216,6 +216,8 @@ pub(crate) struct PeerSets<'a> {
     shared: AHashMap<Arc<PeerSet>, ()>,
     /// Every block gets the set of all peers: no set is computed (see [`PeerSets::deferred`]).
     deferred: bool,
+    /// A bitset over identities, reused to merge a block's sets.
+    union: Vec<u64>,
 }
 
 impl<'a> PeerSets<'a> {
@@ -235,6 +237,7 @@ impl<'a> PeerSets<'a> {
             name_ports: AHashMap::new(),
             shared: AHashMap::new(),
             deferred: false,
+            union: Vec::new(),
         }
     }
 
@@ -257,6 +260,7 @@ impl<'a> PeerSets<'a> {
             name_ports: AHashMap::new(),
             shared: AHashMap::new(),
             deferred: true,
+            union: Vec::new(),
         }
     }
 
@@ -311,8 +315,7 @@ impl<'a> PeerSets<'a> {
         if any {
             return self.share(PeerSet::everything(named_ports));
         }
-        ids.sort_unstable();
-        ids.dedup();
+        self.sort_unique(&mut ids);
         let set = PeerSet {
             any,
             known: u32::try_from(self.keys.len()).unwrap_or(u32::MAX),
@@ -321,6 +324,33 @@ impl<'a> PeerSets<'a> {
             named_ports,
         };
         self.share(set)
+    }
+
+    /// Sorts and deduplicates `ids` (the concatenated sets of a block's selectors): by sorting
+    /// when few, else through a bitset over every identity, which costs a word per 64
+    /// identities rather than a sort of a block's thirty-odd selectors' sets.
+    fn sort_unique(&mut self, ids: &mut Vec<u32>) {
+        let words = self.keys.len().div_ceil(64);
+        if ids.len() <= 2 * words.max(32) {
+            ids.sort_unstable();
+            ids.dedup();
+            return;
+        }
+        self.union.clear();
+        self.union.resize(words, 0);
+        for id in ids.iter() {
+            if let Some(word) = self.union.get_mut((id / 64) as usize) {
+                *word |= 1 << (id % 64);
+            }
+        }
+        ids.clear();
+        for (index, word) in self.union.iter().enumerate() {
+            let mut bits = *word;
+            while bits != 0 {
+                ids.push(index as u32 * 64 + bits.trailing_zeros());
+                bits &= bits - 1;
+            }
+        }
     }
 
     /// The ports any identity gives `name`, ascending.
