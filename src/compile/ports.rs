@@ -291,6 +291,10 @@ impl<'a> ListInterner<'a> {
         }
         group_blocks.sort_unstable();
         group_blocks.dedup();
+        // A list without group candidates (most) keeps no per-block group ends.
+        if block_groups.is_empty() {
+            block_group_ends.clear();
+        }
         Arc::new(CandidateList {
             entry: Entry::of(&blocks),
             blocks: blocks.into(),
