@@ -137,3 +137,41 @@ impl Selector {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(name: &str, prefixes: &[&str], except: &[&str]) -> AddressGroup {
+        let nets = |list: &[&str]| list.iter().filter_map(|p| p.parse().ok()).collect();
+        AddressGroup {
+            name: name.to_string(),
+            prefixes: nets(prefixes),
+            except: nets(except),
+        }
+    }
+
+    #[test]
+    fn groups_with_the_same_addresses_are_one_and_others_are_not() {
+        let groups = [
+            group("a", &["0.0.0.0/0"], &["10.0.0.0/8", "192.168.0.0/16"]),
+            // The same addresses: other order, a repeat, host bits set.
+            group(
+                "b",
+                &["0.0.0.0/0"],
+                &["192.168.0.0/16", "10.1.2.3/8", "10.0.0.0/8"],
+            ),
+            // Other holes, other prefixes: groups of their own.
+            group("c", &["0.0.0.0/0"], &["10.0.0.0/8"]),
+            group("d", &["10.0.0.0/8"], &["0.0.0.0/0", "192.168.0.0/16"]),
+            // A second group of an existing name is not the one the name finds.
+            group("a", &["172.16.0.0/12"], &[]),
+        ];
+        let names = GroupNames::new(&groups);
+        assert_eq!(names.first("a"), Some(0));
+        assert_eq!(names.first("b"), Some(0));
+        assert_eq!(names.first("c"), Some(2));
+        assert_eq!(names.first("d"), Some(3));
+        assert_eq!(names.first("e"), None);
+    }
+}

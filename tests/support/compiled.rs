@@ -186,10 +186,29 @@ fn group(name: &'static str) -> impl Strategy<Value = AddressGroup> {
         })
 }
 
-/// Groups in no particular order, names possibly repeated (the first of a name counts).
+/// Groups in no particular order, names possibly repeated (the first of a name counts), and
+/// now and then a group with another's addresses under its own name (translation makes one
+/// group per ipBlock per policy, and the compiler merges equal ones).
 fn groups() -> impl Strategy<Value = Vec<AddressGroup>> {
     prop::collection::vec(select(GROUP_NAMES.to_vec()), 0..6)
-        .prop_flat_map(|names| names.into_iter().map(group).collect::<Vec<_>>())
+        .prop_flat_map(|names| {
+            let copies = prop::collection::vec(prop::option::weighted(0.3, 0..6usize), names.len());
+            (names.into_iter().map(group).collect::<Vec<_>>(), copies)
+        })
+        .prop_map(|(mut groups, copies)| {
+            for (index, copy) in copies.into_iter().enumerate() {
+                let Some(source) = copy.map(|c| c % groups.len()) else {
+                    continue;
+                };
+                let (prefixes, except) = (
+                    groups[source].prefixes.clone(),
+                    groups[source].except.clone(),
+                );
+                groups[index].prefixes = prefixes;
+                groups[index].except = except;
+            }
+            groups
+        })
 }
 
 fn named_port() -> impl Strategy<Value = NamedPort> {
