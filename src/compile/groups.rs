@@ -21,6 +21,7 @@ use ip_network_table::IpNetworkTable;
 use ipnet::IpNet;
 
 use super::config::{CompileError, Config, Limit};
+use super::flat::Flat;
 use super::ids::{ClassId, GroupId, checked_id};
 use crate::firewall::AddressGroup;
 
@@ -34,51 +35,6 @@ pub(crate) struct AddressClasses {
     roles: Flat<(GroupId, Role)>,
     /// By group: the classes of its prefixes (not its excepts), ascending.
     group_prefixes: Flat<ClassId>,
-}
-
-/// Many short lists in one allocation: list `i` is `items[starts[i]..starts[i + 1]]`.
-/// A boxed slice per list would cost 16 bytes of header and an allocation each.
-#[derive(Debug)]
-struct Flat<T> {
-    starts: Vec<u32>,
-    items: Vec<T>,
-}
-
-impl<T> Flat<T> {
-    fn new() -> Flat<T> {
-        Flat {
-            starts: vec![0],
-            items: Vec::new(),
-        }
-    }
-
-    /// Appends a list.
-    fn push(&mut self, list: impl IntoIterator<Item = T>) -> Result<(), CompileError> {
-        self.items.extend(list);
-        self.starts.push(checked_id(self.items.len(), "prefixes")?);
-        Ok(())
-    }
-
-    /// List `index` (empty past the end).
-    #[inline]
-    fn get(&self, index: usize) -> &[T] {
-        match (self.starts.get(index), self.starts.get(index + 1)) {
-            (Some(start), Some(end)) => self
-                .items
-                .get(*start as usize..*end as usize)
-                .unwrap_or(&[]),
-            _ => &[],
-        }
-    }
-
-    /// How many lists.
-    fn len(&self) -> usize {
-        self.starts.len() - 1
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.starts.capacity() * size_of::<u32>() + self.items.capacity() * size_of::<T>()
-    }
 }
 
 /// Whether a boundary is one of a group's prefixes or one of its excepts.
@@ -116,18 +72,18 @@ impl AddressClasses {
         let mut classes = AddressClasses {
             table: IpNetworkTable::new(),
             parent: Vec::with_capacity(boundaries.len() + 1),
-            roles: Flat::new(),
-            group_prefixes: Flat::new(),
+            roles: Flat::default(),
+            group_prefixes: Flat::default(),
         };
         classes.parent.push(ClassId::NONE);
-        classes.roles.push([])?;
+        classes.roles.push([], "prefixes")?;
         let mut nets = Vec::with_capacity(boundaries.len());
         for (net, mut roles) in boundaries {
             let class = ClassId::from_raw(checked_id(classes.roles.len(), "prefixes")?);
             roles.sort_unstable();
             roles.dedup();
             classes.table.insert(network(net), class);
-            classes.roles.push(roles)?;
+            classes.roles.push(roles, "prefixes")?;
             nets.push(net);
         }
         let mut prefixes_of: Vec<Vec<ClassId>> = vec![Vec::new(); groups.len()];
@@ -151,7 +107,7 @@ impl AddressClasses {
             }
         }
         for prefixes in prefixes_of {
-            classes.group_prefixes.push(prefixes)?;
+            classes.group_prefixes.push(prefixes, "prefixes")?;
         }
         Ok(classes)
     }

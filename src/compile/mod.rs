@@ -91,6 +91,7 @@ mod candidate;
 mod config;
 mod decision;
 mod entry;
+mod flat;
 mod groups;
 mod holders;
 mod identity;

@@ -96,6 +96,17 @@ impl IdSet {
     }
 }
 
+/// Calls `f` with every set bit of `words`, ascending, numbered from word `first_word` on.
+fn for_each_bit(words: &[u64], first_word: u32, mut f: impl FnMut(u32)) {
+    for (word, bits) in (first_word..).zip(words) {
+        let mut bits = *bits;
+        while bits != 0 {
+            f(word * 64 + bits.trailing_zeros());
+            bits &= bits - 1;
+        }
+    }
+}
+
 /// A bitset kept as the range of its nonzero words; short ones inline (no pointer to chase).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 struct Words {
@@ -180,19 +191,10 @@ impl PeerSet {
     }
 
     /// Calls `f` with every identity id in the set, ascending.
-    pub(crate) fn for_each_id(&self, mut f: impl FnMut(u32)) {
+    pub(crate) fn for_each_id(&self, f: impl FnMut(u32)) {
         match &self.ids {
             IdSet::Sparse(ids) => ids.iter().copied().for_each(f),
-            IdSet::Dense(words) => {
-                for (offset, word) in words.words.iter().enumerate() {
-                    let base = (words.base + offset as u32) * 64;
-                    let mut bits = *word;
-                    while bits != 0 {
-                        f(base + bits.trailing_zeros());
-                        bits &= bits - 1;
-                    }
-                }
-            }
+            IdSet::Dense(words) => for_each_bit(&words.words, words.base, f),
         }
     }
 
@@ -344,13 +346,7 @@ impl<'a> PeerSets<'a> {
             }
         }
         ids.clear();
-        for (index, word) in self.union.iter().enumerate() {
-            let mut bits = *word;
-            while bits != 0 {
-                ids.push(index as u32 * 64 + bits.trailing_zeros());
-                bits &= bits - 1;
-            }
-        }
+        for_each_bit(&self.union, 0, |id| ids.push(id));
     }
 
     /// The ports any identity gives `name`, ascending.

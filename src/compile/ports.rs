@@ -26,6 +26,7 @@ use ahash::AHashMap;
 use super::candidate::{Candidate, PeerTest};
 use super::config::Config;
 use super::entry::Entry;
+use super::flat::Flat;
 use super::groups::AddressClasses;
 use super::ids::{ClassId, GroupId};
 use super::peers::{PeerSet, PeerSets};
@@ -53,12 +54,10 @@ pub(crate) struct CandidateList {
     /// if its class chain passes one of the block's boundaries, so one search per chain step
     /// gives every block whose group candidates may match.
     group_blocks: Box<[(ClassId, u32)]>,
-    /// The distinct groups of block `b`'s group candidates are
-    /// `block_groups[block_group_ends[b - 1]..block_group_ends[b]]`: equal groups compile to one
-    /// id, so a block of a hundred policies' `0.0.0.0/0 except 10.0.0.0/8` has one, and a peer
+    /// Per block, the distinct groups of its group candidates: equal groups compile to one id,
+    /// so a block of a hundred policies' `0.0.0.0/0 except 10.0.0.0/8` has one, and a peer
     /// outside it skips the block with one test rather than one per candidate.
-    block_groups: Box<[u32]>,
-    block_group_ends: Box<[u32]>,
+    block_groups: Flat<u32>,
     /// Where a peer's walk over the blocks starts (long lists only).
     entry: Option<Entry>,
 }
@@ -102,26 +101,14 @@ impl CandidateList {
             + size_of_val(&*self.blocks)
             + size_of_val(&*self.candidates)
             + size_of_val(&*self.group_blocks)
-            + size_of_val(&*self.block_groups)
-            + size_of_val(&*self.block_group_ends)
+            + self.block_groups.heap_bytes()
             + self.entry.as_ref().map_or(0, Entry::heap_bytes)
     }
 
     /// The distinct groups of block `index`'s group candidates.
     #[inline]
     pub(crate) fn block_groups(&self, index: usize) -> &[u32] {
-        let start = match index.checked_sub(1) {
-            Some(previous) => self
-                .block_group_ends
-                .get(previous)
-                .map_or(0, |e| *e as usize),
-            None => 0,
-        };
-        let end = self
-            .block_group_ends
-            .get(index)
-            .map_or(start, |e| *e as usize);
-        self.block_groups.get(start..end).unwrap_or(&[])
+        self.block_groups.get(index)
     }
 
     /// The first block a peer of `identity` may match, by its identity alone (see
@@ -233,8 +220,7 @@ impl<'a> ListInterner<'a> {
                 blocks: Box::default(),
                 candidates: Box::default(),
                 group_blocks: Box::default(),
-                block_groups: Box::default(),
-                block_group_ends: Box::default(),
+                block_groups: Flat::default(),
                 entry: None,
             }),
         }
@@ -264,25 +250,26 @@ impl<'a> ListInterner<'a> {
         self.entries += candidates.len();
         let mut blocks = Vec::new();
         let mut group_blocks = Vec::new();
-        let mut block_groups: Vec<u32> = Vec::new();
-        let mut block_group_ends: Vec<u32> = Vec::new();
+        let mut block_groups: Flat<u32> = Flat::default();
+        let mut distinct: Vec<u32> = Vec::new();
         let mut start = 0;
         for run in candidates.chunk_by(same_block) {
             for chunk in run.chunks(BLOCK) {
                 start += chunk.len();
                 // Lists are at most `max_candidates` long, which ids fit (see `ids`).
                 let index = u32::try_from(blocks.len()).unwrap_or(u32::MAX);
-                let first_group = block_groups.len();
                 for candidate in chunk {
                     if let (PeerTest::Group, group, _, _) = candidate.peer_test()
-                        && !block_groups[first_group..].contains(&group)
+                        && !distinct.contains(&group)
                     {
-                        block_groups.push(group);
+                        distinct.push(group);
                         let prefixes = self.peers.groups().prefixes_of(GroupId::from_raw(group));
                         group_blocks.extend(prefixes.iter().map(|class| (*class, index)));
                     }
                 }
-                block_group_ends.push(u32::try_from(block_groups.len()).unwrap_or(u32::MAX));
+                // A list's groups are at most its candidates, whose positions fit (see above).
+                let pushed = block_groups.push(distinct.drain(..), "list candidates");
+                debug_assert!(pushed.is_ok(), "{pushed:?}");
                 blocks.push(Block {
                     peers: self.peers.of(chunk),
                     end: u32::try_from(start).unwrap_or(u32::MAX),
@@ -291,17 +278,13 @@ impl<'a> ListInterner<'a> {
         }
         group_blocks.sort_unstable();
         group_blocks.dedup();
-        // A list without group candidates (most) keeps no per-block group ends.
-        if block_groups.is_empty() {
-            block_group_ends.clear();
-        }
         Arc::new(CandidateList {
             entry: Entry::of(&blocks),
             blocks: blocks.into(),
             candidates,
             group_blocks: group_blocks.into(),
-            block_groups: block_groups.into(),
-            block_group_ends: block_group_ends.into(),
+            // Most lists have no group candidate: then no allocation.
+            block_groups: block_groups.trimmed(),
         })
     }
 

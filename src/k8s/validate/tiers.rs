@@ -253,12 +253,8 @@ fn rule(
         Some(action) => action,
         None => {
             walk.note(format!(
-                "rule `{}` has an action this version does not know; failing closed, the rule \
-                 denies the traffic it selects",
-                rule.name.as_ref().map_or(String::new(), |n| match n {
-                    Scalar::Str(name) => name.clone(),
-                    other => other.describe(),
-                })
+                "rule `{name}` has an action this version does not know; failing closed, the \
+                 rule denies the traffic it selects"
             ));
             TierAction::Deny
         }
